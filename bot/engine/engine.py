@@ -1,0 +1,149 @@
+"""The engine: a question in, a :class:`Reply` out. No front end is known here.
+
+Deciding *whether* to answer matters more than ranking: the best fact must score above a threshold and
+beat the best fact citing a different sentence by a margin, and a curated near miss that fits the
+question at least as well as any fact turns the answer into a decline with that near miss's hint.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz, process, utils
+
+from bot.config import Matching
+from bot.engine.index import Scored, StoryIndex
+from bot.engine.reply import Match, Reason, Reply, Status
+from bot.knowledge.base import KnowledgeBase, Story
+from bot.knowledge.schema import Fact
+
+AUTOCOMPLETE_MAX_CHARS = 100
+
+
+@dataclass(frozen=True, slots=True)
+class _Ranked:
+    """The best score of one fact (or near miss) for a question."""
+
+    index: StoryIndex
+    best: Scored
+
+    @property
+    def story(self) -> Story:
+        return self.index.story
+
+    @property
+    def fact(self) -> Fact:
+        return self.index.story.facts[self.best.entry.fact]
+
+    def match(self) -> Match:
+        return Match(self.story, self.fact, round(self.best.score, 1), self.best.entry.question)
+
+
+@dataclass(frozen=True, slots=True)
+class Assessment:
+    """How a question ranks the facts, before the answer threshold and margin are applied."""
+
+    best: Match | None
+    margin: float  # how far the best fact leads the best fact citing another sentence
+    suggestions: tuple[Match, ...]
+    near_miss: str | None  # the curated hint when a "not answered" variant fits at least as well
+
+    def answers(self, threshold: float, margin: float) -> bool:
+        return self.best is not None and not self.near_miss and self.best.score >= threshold and self.margin >= margin
+
+
+class Engine:
+    """Answers questions from one loaded fact base; immutable, so it can be shared freely."""
+
+    def __init__(self, kb: KnowledgeBase, matching: Matching | None = None) -> None:
+        self.kb = kb
+        self.matching = matching or Matching()
+        self._indexes = {story.id: StoryIndex(story) for story in kb.stories}
+        self._choices = [
+            (q, story.id, fact.id)
+            for story in kb.stories
+            for fact in story.facts
+            for q in fact.questions
+            if len(q) <= AUTOCOMPLETE_MAX_CHARS
+        ]
+
+    def assess(self, question: str, story: str | None = None) -> Assessment:
+        """Rank the facts for ``question`` without deciding; :meth:`answer` and ``storybot tune`` decide."""
+        facts, near_misses = self._rank(question, story)
+        m = self.matching
+        offered = tuple(r.match() for r in facts[: m.max_suggestions] if r.best.score >= m.suggest_threshold)
+        near = near_misses[0] if near_misses else None
+        blocked = bool(
+            near and near.best.score >= m.suggest_threshold and (not facts or near.best.score >= facts[0].best.score)
+        )
+        return Assessment(
+            best=facts[0].match() if facts else None,
+            margin=self._margin(facts) if facts else 0.0,
+            suggestions=offered,
+            near_miss=near.best.entry.says if blocked and near else None,
+        )
+
+    def answer(self, question: str, story: str | None = None) -> Reply:
+        """Answer ``question`` from every story, or from the one named."""
+        m = self.matching
+        if not question.strip():
+            return Reply(question, Status.NO_MATCH, self.kb.revision, reason=Reason.EMPTY)
+        if len(question) > m.max_question_length:
+            return Reply(question, Status.NO_MATCH, self.kb.revision, reason=Reason.TOO_LONG)
+        found = self.assess(question, story)
+        if found.near_miss:
+            return Reply(
+                question, Status.SUGGESTIONS, self.kb.revision, suggestions=found.suggestions, hint=found.near_miss
+            )
+        if found.answers(m.answer_threshold, m.margin):
+            return Reply(question, Status.ANSWERED, self.kb.revision, match=found.best)
+        status = Status.SUGGESTIONS if found.suggestions else Status.NO_MATCH
+        return Reply(question, status, self.kb.revision, suggestions=found.suggestions)
+
+    def answer_fact(self, story_id: str, fact_id: str, question: str) -> Reply:
+        """Answer with a chosen fact (a "did you mean" pick), scored against the question for the footer."""
+        index = self._indexes[story_id]
+        position, fact = next((i, f) for i, f in enumerate(index.story.facts) if f.id == fact_id)
+        scored = [s for s in index.search(index.query(question)) if s.entry.fact == position and not s.entry.says]
+        score, variant = (scored[0].score, scored[0].entry.question) if scored else (0.0, fact.questions[0])
+        match = Match(index.story, fact, round(score, 1), variant)
+        return Reply(question, Status.ANSWERED, self.kb.revision, match=match)
+
+    def complete(self, text: str, limit: int = 25) -> list[str]:
+        """Question variants for autocomplete: the best per fact, each short enough for Discord."""
+        if not text.strip():
+            firsts = {(s, f): q for q, s, f in reversed(self._choices)}
+            return list(reversed(firsts.values()))[:limit]
+        found = process.extract(
+            text, [c[0] for c in self._choices], scorer=fuzz.WRatio, processor=utils.default_process, limit=limit * 4
+        )
+        seen: set[tuple[str, str]] = set()
+        out: list[str] = []
+        for question, _score, k in found:
+            key = self._choices[k][1:]
+            if key not in seen:
+                seen.add(key)
+                out.append(question)
+        return out[:limit]
+
+    def _rank(self, question: str, story: str | None) -> tuple[list[_Ranked], list[_Ranked]]:
+        """The best entry per fact, facts and near misses apart, best first."""
+        facts: dict[tuple[str, int], _Ranked] = {}
+        near: list[_Ranked] = []
+        indexes = [self._indexes[story]] if story else self._indexes.values()
+        for index in indexes:
+            for scored in index.search(index.query(question)):
+                if scored.entry.says is not None:
+                    near.append(_Ranked(index, scored))
+                else:
+                    facts.setdefault((index.story.id, scored.entry.fact), _Ranked(index, scored))
+        ranked = sorted(facts.values(), key=lambda r: r.best.score, reverse=True)
+        near.sort(key=lambda r: r.best.score, reverse=True)
+        return ranked, near
+
+    @staticmethod
+    def _margin(ranked: list[_Ranked]) -> float:
+        """How far the best fact leads the best one citing a different sentence (or another story)."""
+        top = ranked[0]
+        rival = next((r for r in ranked[1:] if r.story is not top.story or r.fact.source != top.fact.source), None)
+        return top.best.score - rival.best.score if rival else top.best.score

@@ -1,0 +1,182 @@
+"""One story's search index, built once when the fact base loads.
+
+A question is read the way the story's own facts were: normalised, typos corrected against the story's
+vocabulary, aliases folded into one term, stems taken. Each question variant (and each curated
+"not answered" variant) is then scored by how much of the question's weighted evidence it explains.
+Rare words weigh more than common ones, and words the story never uses count against every match, so
+on-topic questions the story cannot answer score low instead of matching on a shared name.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA
+
+from bot.engine.text import QUESTION_KINDS, STOPWORDS, Aliases, content_terms, kind_of, stem, words
+from bot.knowledge.base import Story
+from bot.knowledge.schema import Fact
+
+# How much a question term counts when the variant lacks it but the fact has it elsewhere.
+OTHER_VARIANT_CREDIT = 0.7
+ANSWER_CREDIT = 0.6
+SOURCE_CREDIT = 0.3
+RECALL_BETA = 2.0  # recall (the question is explained) matters more than precision (the variant is used up)
+STRING_WEIGHT = 0.15  # character-level similarity, for word order and what stems miss
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    """A question as the index reads it."""
+
+    terms: dict[str, float]  # term -> weight
+    kind: str | None
+    text: str  # its terms joined, for character-level comparison
+
+    @property
+    def weight(self) -> float:
+        return sum(self.terms.values())
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """A question variant of a fact, or of a near miss the fact must not answer (``says`` set)."""
+
+    fact: int
+    question: str
+    terms: frozenset[str]
+    kind: str | None
+    text: str
+    says: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Scored:
+    entry: Entry
+    score: float
+
+
+class StoryIndex:
+    """Terms, weights and variants of one story; immutable once built."""
+
+    def __init__(self, story: Story) -> None:
+        self.story = story
+        self.aliases = Aliases(story.aliases)
+        facts = story.facts
+        texts = [q for f in facts for q in _all_questions(f)] + [f.answer for f in facts] + [story.article]
+        self.vocabulary = Counter(w for text in texts for w in words(text))
+        self.vocabulary.update(w for phrase in _alias_phrases(story) for w in words(phrase))
+        self._spellable = [w for w in self.vocabulary if len(w) >= 3 and w.isalpha()]
+        self._stems = {stem(w) for w in self.vocabulary}
+
+        self.entries: list[Entry] = []
+        self._bags: list[frozenset[str]] = []
+        self._answers: list[frozenset[str]] = []
+        self._sources: list[frozenset[str]] = []
+        for i, fact in enumerate(facts):
+            for question in fact.questions:
+                self.entries.append(self._entry(i, question))
+            for near in fact.not_answered:
+                self.entries.extend(self._entry(i, q, near.says) for q in near.questions)
+            self._answers.append(frozenset(self._terms(fact.answer)))
+            self._sources.append(frozenset(self._terms(fact.source)))
+        for i, _ in enumerate(facts):
+            variants = (e.terms for e in self.entries if e.fact == i and e.says is None)
+            self._bags.append(frozenset().union(*variants))
+
+        document_frequency = Counter(t for i, bag in enumerate(self._bags) for t in bag | self._answers[i])
+        n = len(facts)
+        self._idf = {t: math.log(1 + n / df) for t, df in document_frequency.items()}
+        self._unknown_idf = math.log(1 + 2 * n)
+        self._postings: dict[str, list[int]] = defaultdict(list)
+        for k, entry in enumerate(self.entries):
+            for term in entry.terms:
+                self._postings[term].append(k)
+
+    # -- reading text ---------------------------------------------------------------------------------
+
+    def _terms(self, text: str) -> list[str]:
+        return content_terms(self.aliases.apply(words(text)))
+
+    def _entry(self, fact: int, question: str, says: str | None = None) -> Entry:
+        tokens = words(question)
+        terms = content_terms(self.aliases.apply(tokens))
+        return Entry(fact, question, frozenset(terms), kind_of(tokens), " ".join(sorted(set(terms))), says)
+
+    def correct(self, word: str) -> str:
+        """The story's own word for a misspelt one, or the word unchanged when none is close enough."""
+        if (
+            len(word) < 4
+            or not word.isalpha()
+            or word in self.vocabulary
+            or word in STOPWORDS
+            or word in QUESTION_KINDS
+            or stem(word) in self._stems
+        ):
+            return word
+        found = process.extractOne(word, self._spellable, scorer=OSA.distance, score_cutoff=1 if len(word) <= 5 else 2)
+        return found[0] if found else word
+
+    def query(self, question: str) -> Query:
+        tokens = [self.correct(w) for w in words(question)]
+        terms = dict.fromkeys(content_terms(self.aliases.apply(tokens)))
+        weighted = {t: self._idf.get(t, self._unknown_idf) for t in terms}
+        return Query(weighted, kind_of(tokens), " ".join(sorted(weighted)))
+
+    # -- scoring --------------------------------------------------------------------------------------
+
+    def search(self, query: Query) -> list[Scored]:
+        """Every entry sharing a term with the question, scored 0-100, best first."""
+        if not query.terms:
+            return []
+        candidates = {k for term in query.terms for k in self._postings.get(term, ())}
+        scored = [Scored(self.entries[k], self._score(query, self.entries[k])) for k in candidates]
+        scored.sort(key=lambda s: s.score, reverse=True)
+        return scored
+
+    def _score(self, query: Query, entry: Entry) -> float:
+        f = entry.fact
+        explained = 0.0
+        for term, weight in query.terms.items():
+            if term in entry.terms:
+                explained += weight
+            elif term in self._bags[f] and entry.says is None:
+                explained += OTHER_VARIANT_CREDIT * weight
+            elif term in self._answers[f]:
+                explained += ANSWER_CREDIT * weight
+            elif term in self._sources[f]:
+                explained += SOURCE_CREDIT * weight
+        recall = explained / query.weight
+        used = sum(self._idf.get(t, self._unknown_idf) for t in entry.terms)
+        shared = sum(self._idf.get(t, self._unknown_idf) for t in entry.terms if t in query.terms)
+        precision = shared / used if used else 0.0
+        b2 = RECALL_BETA**2
+        f_score = (1 + b2) * precision * recall / (b2 * precision + recall) if precision and recall else 0.0
+        similarity = fuzz.ratio(query.text, entry.text) / 100
+        base = (1 - STRING_WEIGHT) * f_score + STRING_WEIGHT * similarity
+        return 100 * base * _kind_factor(query.kind, entry.kind)
+
+
+def _kind_factor(asked: str | None, offered: str | None) -> float:
+    """Who/when/where/why/how-many questions want that kind of answer; a variant of another kind fits worse."""
+    if asked is None or asked == offered:
+        return 1.0
+    if asked == "count":
+        return 0.6
+    return 0.75 if offered else 0.9
+
+
+def _all_questions(fact: Fact) -> Iterable[str]:
+    yield from fact.questions
+    for near in fact.not_answered:
+        yield from near.questions
+
+
+def _alias_phrases(story: Story) -> Iterable[str]:
+    for canonical, phrases in story.aliases.items():
+        yield canonical
+        yield from phrases

@@ -1,0 +1,112 @@
+"""Turning text into the terms the matcher compares: normalised words, aliases, stems.
+
+Everything here is about English questions in general; what is particular to a story (its names and
+their aliases) comes from its knowledge file.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from functools import lru_cache
+
+import snowballstemmer
+
+_QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'", "\u201c": '"', "\u201d": '"'})
+_ABBREVIATION_DOT = re.compile(r"(?<=\b\w)\.(?=\w\b)|(?<=\b\w\.\w)\.")  # u.s. -> us, n.k. -> nk
+_WORD = re.compile(r"[^\W_]+")
+_POSSESSIVE = re.compile(r"(?<=\w)'s\b|(?<=s)'(?=\s|$)")
+
+# Function words carry no evidence of which fact is meant. Question words are kept apart (see kind_of).
+STOPWORDS = frozenset(
+    """a about above after again all also am an and any are aren as at be been being both but by can could
+    d did didn do does doesn doing done don down during each else ever few for from further get gets got had has
+    have having he her here hers him his i if in into is isn it its itself just ll m me more most my myself no nor
+    not now o of off on once only or other our ours out over own re s same she should so some such t than that
+    the their theirs them themselves then there these they this those through to too under until up very was
+    wasn we were weren what whats which while who whom whose why will with won would y you your yours ok okay
+    hey hi pls please plz thanks thank really actually exactly basically just like mean tell know u ur r wat
+    wht abt bout tho kinda sorta gonna wanna lol whos wheres whens hows im ive
+    article story news report piece text say says said mention mentions mentioned according""".split()
+)
+
+QUESTION_KINDS = {
+    "who": "who",
+    "whom": "who",
+    "whose": "who",
+    "whos": "who",
+    "when": "when",
+    "whens": "when",
+    "where": "where",
+    "wheres": "where",
+    "why": "why",
+}
+
+_stemmer = snowballstemmer.stemmer("english")
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    return _stemmer.stemWord(word)
+
+
+def normalize(text: str) -> str:
+    """Fold case, width and look-alike characters so that equal words compare equal."""
+    text = unicodedata.normalize("NFKC", text).translate(_QUOTES).casefold()
+    text = "".join(c for c in text if unicodedata.category(c) != "Cf")  # zero-width and direction marks
+    text = _ABBREVIATION_DOT.sub("", text)
+    return _POSSESSIVE.sub("", text)
+
+
+def words(text: str) -> list[str]:
+    """The words of ``text``, normalised; hyphenated words split into their parts."""
+    return _WORD.findall(normalize(text).replace("'", ""))
+
+
+def kind_of(tokens: Sequence[str]) -> str | None:
+    """The kind of answer a question wants, when its wording says: who, when, where, why or count."""
+    for i, token in enumerate(tokens):
+        if token == "how" and i + 1 < len(tokens) and tokens[i + 1] in {"many", "much", "long", "old", "often"}:
+            return "count"
+        if token in QUESTION_KINDS:
+            return QUESTION_KINDS[token]
+    return None
+
+
+class Aliases:
+    """A story's phrase table: every listed phrase becomes its canonical phrase's single term."""
+
+    def __init__(self, table: Mapping[str, Iterable[str]]) -> None:
+        self._phrases: dict[tuple[str, ...], str] = {}
+        for canonical, phrases in table.items():
+            term = "_".join(words(canonical))
+            for phrase in (canonical, *phrases):
+                if key := tuple(words(phrase)):
+                    self._phrases[key] = term
+        self._longest = max(map(len, self._phrases), default=0)
+
+    def apply(self, tokens: Sequence[str]) -> list[str]:
+        """Replace every aliased phrase, longest first, by its canonical term."""
+        out: list[str] = []
+        i = 0
+        while i < len(tokens):
+            for size in range(min(self._longest, len(tokens) - i), 0, -1):
+                term = self._phrases.get(tuple(tokens[i : i + size]))
+                if term:
+                    out.append(term)
+                    i += size
+                    break
+            else:
+                out.append(tokens[i])
+                i += 1
+        return out
+
+    @property
+    def terms(self) -> set[str]:
+        return set(self._phrases.values())
+
+
+def content_terms(tokens: Iterable[str]) -> list[str]:
+    """Stems of the words that carry meaning, in order (alias terms are kept whole)."""
+    return [t if "_" in t else stem(t) for t in tokens if t not in STOPWORDS and t not in QUESTION_KINDS]

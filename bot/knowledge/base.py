@@ -1,0 +1,46 @@
+"""The loaded, immutable fact base: stories, their facts and a revision naming the content."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+from bot.knowledge.schema import Fact, StoryMeta
+
+
+@dataclass(frozen=True, slots=True)
+class Story:
+    """One story: its metadata, the article text, its aliases and its facts."""
+
+    meta: StoryMeta
+    article: str
+    aliases: Mapping[str, tuple[str, ...]]
+    facts: tuple[Fact, ...]
+
+    @property
+    def id(self) -> str:
+        return self.meta.id
+
+    def credit(self) -> str:
+        """Title and publisher, as a line of plain text."""
+        return f"{self.meta.title} ({self.meta.publisher})"
+
+
+@dataclass(frozen=True, slots=True)
+class KnowledgeBase:
+    """Every story that loaded; built whole by the loader and never changed afterwards."""
+
+    stories: tuple[Story, ...]
+    revision: str
+    _by_id: Mapping[str, Story] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_by_id", MappingProxyType({s.id: s for s in self.stories}))
+
+    def story(self, story_id: str) -> Story:
+        return self._by_id[story_id]
+
+    @property
+    def fact_count(self) -> int:
+        return sum(len(s.facts) for s in self.stories)

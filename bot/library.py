@@ -1,0 +1,77 @@
+"""The fact base in use, and swapping in a new one without ever dropping the good one."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bot.config import Config
+from bot.engine import Engine
+from bot.knowledge import KnowledgeBase, load_knowledge
+from bot.yamlfile import FileErrors, Problem
+
+
+@dataclass(frozen=True, slots=True)
+class ReloadResult:
+    """What a reload did: the revisions, what changed, or why the old fact base stays."""
+
+    old_revision: str
+    revision: str
+    added: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    changed: tuple[str, ...] = ()
+    problems: tuple[Problem, ...] = field(default=())
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+class Library:
+    """Holds the current :class:`Engine`; a reload builds a whole new one and swaps it in one step."""
+
+    def __init__(self, knowledge_dir: Path, config: Config, engine: Engine) -> None:
+        self.knowledge_dir = knowledge_dir
+        self.config = config
+        self._engine = engine
+        self._reloading = threading.Lock()
+
+    @classmethod
+    def open(cls, knowledge_dir: Path, config: Config) -> Library:
+        """Load the fact base; raise :class:`FileErrors` when it is not valid."""
+        return cls(knowledge_dir, config, cls._build(knowledge_dir, config))
+
+    @staticmethod
+    def _build(knowledge_dir: Path, config: Config) -> Engine:
+        return Engine(load_knowledge(knowledge_dir, config.limits), config.matching)
+
+    @property
+    def engine(self) -> Engine:
+        """The engine to use for one question: read it once, so the whole reply comes from one revision."""
+        return self._engine
+
+    def reload(self) -> ReloadResult:
+        """Re-read every knowledge file; swap only when all of it is valid. One reload runs at a time."""
+        with self._reloading:
+            old = self._engine.kb
+            try:
+                engine = self._build(self.knowledge_dir, self.config)
+            except FileErrors as exc:
+                return ReloadResult(old.revision, old.revision, problems=tuple(exc.problems))
+            self._engine = engine
+            return _diff(old, engine.kb)
+
+
+def _diff(old: KnowledgeBase, new: KnowledgeBase) -> ReloadResult:
+    def facts(kb: KnowledgeBase) -> dict[str, object]:
+        return {f"{s.id}/{f.id}": f for s in kb.stories for f in s.facts}
+
+    before, after = facts(old), facts(new)
+    return ReloadResult(
+        old.revision,
+        new.revision,
+        added=tuple(sorted(after.keys() - before.keys())),
+        removed=tuple(sorted(before.keys() - after.keys())),
+        changed=tuple(sorted(k for k in before.keys() & after.keys() if before[k] != after[k])),
+    )

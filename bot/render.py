@@ -1,0 +1,76 @@
+"""Replies as terminal text and as the JSON protocol; Discord renders the same :class:`Reply` its own way."""
+
+from __future__ import annotations
+
+import textwrap
+from typing import Any
+
+from bot.engine import Match, Reason, Reply, Status
+from bot.knowledge import Story
+
+NOT_SAID = "The story doesn't say."
+
+
+def credit(story: Story) -> str:
+    """Title, publisher and, when known, the link and date."""
+    meta = story.meta
+    parts = [f"{meta.title}, {meta.publisher}"]
+    if meta.published:
+        parts.append(meta.published.isoformat())
+    if meta.url:
+        parts.append(meta.url)
+    return " · ".join(parts)
+
+
+def decline_line(reply: Reply, max_question_length: int | None = None) -> str:
+    """The first line of a decline: why there is no answer, in the user's terms."""
+    if reply.reason is Reason.EMPTY:
+        return "Ask a question about the story."
+    if reply.reason is Reason.TOO_LONG:
+        limit = f" (the limit is {max_question_length} characters)" if max_question_length else ""
+        return f"That question is too long{limit}; please ask it in fewer words."
+    return f"{NOT_SAID} {reply.hint}" if reply.hint else NOT_SAID
+
+
+def render_text(reply: Reply, max_question_length: int | None = None) -> str:
+    """A reply for the terminal: the answer with its source and credit, or the decline and suggestions."""
+    if reply.status is Status.ANSWERED and reply.match:
+        m = reply.match
+        quote = textwrap.fill(m.fact.source, width=88, initial_indent='  > "', subsequent_indent="  > ")
+        return (
+            f'{m.fact.answer}\n\n{quote}"\n  — {credit(m.story)}\n  (matched "{m.variant}", confidence {m.score:.0f}%)'
+        )
+    lines = [decline_line(reply, max_question_length)]
+    if reply.suggestions:
+        lines.append("Did you mean:")
+        lines += [f"  {i}. {s.variant}" for i, s in enumerate(reply.suggestions, 1)]
+    return "\n".join(lines)
+
+
+def _suggestion(match: Match) -> dict[str, Any]:
+    return {
+        "fact_id": match.fact.id,
+        "story": match.story.id,
+        "question": match.variant,
+        "answer": match.fact.answer,
+        "source": match.fact.source,
+        "score": match.score,
+    }
+
+
+def as_json(reply: Reply) -> dict[str, Any]:
+    """The reply in the line protocol that ``storybot ask --json`` speaks (see score.py)."""
+    m = reply.match if reply.status is Status.ANSWERED else None
+    return {
+        "question": reply.question,
+        "status": reply.status.value,
+        "answer": m.fact.answer if m else None,
+        "source": m.fact.source if m else None,
+        "fact_id": m.fact.id if m else None,
+        "story": m.story.id if m else None,
+        "score": m.score if m else None,
+        "suggestions": [_suggestion(s) for s in reply.suggestions],
+        "hint": reply.hint,
+        "reason": reply.reason.value if reply.reason else None,
+        "revision": reply.revision,
+    }
