@@ -50,6 +50,9 @@ class Discord(Section):
     cooldown_seconds: Annotated[float, Field(gt=0)] = 30.0
     admins: tuple[int, ...] = ()
     """User ids, besides the application's owner, who may reload the fact base."""
+    suggestion_seconds: Annotated[float, Field(gt=0, le=840)] = 180.0
+    """How long "did you mean" buttons stay live; at most 14 minutes, because an ephemeral reply can only
+    be edited (to disable its buttons) while its 15-minute interaction token lasts."""
 
 
 class Logging(Section):

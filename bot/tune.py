@@ -45,7 +45,8 @@ def _words(text: str) -> list[str]:
 def _contains(haystack: str, needle: str) -> bool:
     h, n = _words(haystack), _words(needle)
     same = lambda w, t: w == t or (len(t) >= 4 and w.startswith(t))  # noqa: E731
-    return bool(n) and any(all(same(w, t) for w, t in zip(h[i : i + len(n)], n, strict=False)) for i in range(len(h) - len(n) + 1))
+    starts = range(len(h) - len(n) + 1)
+    return bool(n) and any(all(same(w, t) for w, t in zip(h[i : i + len(n)], n, strict=False)) for i in starts)
 
 
 def _cited(source: str, sentences: list[str]) -> set[int]:
@@ -63,6 +64,7 @@ class _Case:
     item: Labelled
     found: Assessment
     right: bool  # the best fact would be a correct answer
+    cites: bool  # the best fact cites a sentence the question allows (else answering it is wrong)
 
 
 def load_labelled(path: Path) -> tuple[Labelled, ...]:
@@ -76,13 +78,12 @@ def evaluate(engine: Engine, items: tuple[Labelled, ...]) -> list[_Case]:
     cases = []
     for item in items:
         found = engine.assess(item.q)
-        right = False
+        right = cites = False
         if found.best and item.kind == "answerable":
             sentences = split_sentences(found.best.story.article)
-            right = bool(_cited(found.best.fact.source, sentences) & set(item.sources)) and any(
-                _contains(found.best.fact.answer, term) for term in item.answer_any
-            )
-        cases.append(_Case(item, found, right))
+            cites = bool(_cited(found.best.fact.source, sentences) & set(item.sources))
+            right = cites and any(_contains(found.best.fact.answer, term) for term in item.answer_any)
+        cases.append(_Case(item, found, right, cites))
     return cases
 
 
@@ -93,7 +94,7 @@ def figures(cases: list[_Case], threshold: float, margin: float) -> tuple[float,
     others = [c for c in cases if c.item.kind != "answerable"]
     answered = lambda c: c.found.answers(threshold, margin)  # noqa: E731
     correct = sum(answered(c) and c.right for c in answerable)
-    wrong = sum(answered(c) and not c.right for c in on_topic)
+    wrong = sum(answered(c) and not c.cites for c in on_topic)
     declined = sum(not answered(c) for c in others)
     pct = lambda a, b: 100 * a / b if b else 0.0  # noqa: E731
     return pct(correct, len(answerable)), pct(wrong, len(on_topic)), pct(declined, len(others))

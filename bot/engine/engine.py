@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz, process, utils
 
 from bot.config import Matching
-from bot.engine.index import Scored, StoryIndex
+from bot.engine.index import Query, Scored, StoryIndex
 from bot.engine.reply import Match, Reason, Reply, Status
 from bot.knowledge.base import KnowledgeBase, Story
 from bot.knowledge.schema import Fact
@@ -47,9 +47,17 @@ class Assessment:
     margin: float  # how far the best fact leads the best fact citing another sentence
     suggestions: tuple[Match, ...]
     near_miss: str | None  # the curated hint when a "not answered" variant fits at least as well
+    unknown: tuple[str, ...]  # question terms the story never uses
 
     def answers(self, threshold: float, margin: float) -> bool:
-        return self.best is not None and not self.near_miss and self.best.score >= threshold and self.margin >= margin
+        """Answer only a question the story has words for, that the best fact fits well and clearly best."""
+        return (
+            self.best is not None
+            and not self.near_miss
+            and not self.unknown
+            and self.best.score >= threshold
+            and self.margin >= margin
+        )
 
 
 class Engine:
@@ -69,7 +77,7 @@ class Engine:
 
     def assess(self, question: str, story: str | None = None) -> Assessment:
         """Rank the facts for ``question`` without deciding; :meth:`answer` and ``storybot tune`` decide."""
-        facts, near_misses = self._rank(question, story)
+        facts, near_misses, queries = self._rank(question, story)
         m = self.matching
         offered = tuple(r.match() for r in facts[: m.max_suggestions] if r.best.score >= m.suggest_threshold)
         near = near_misses[0] if near_misses else None
@@ -81,6 +89,7 @@ class Engine:
             margin=self._margin(facts) if facts else 0.0,
             suggestions=offered,
             near_miss=near.best.entry.says if blocked and near else None,
+            unknown=queries[facts[0].story.id].unknown if facts else (),
         )
 
     def answer(self, question: str, story: str | None = None) -> Reply:
@@ -126,20 +135,22 @@ class Engine:
                 out.append(question)
         return out[:limit]
 
-    def _rank(self, question: str, story: str | None) -> tuple[list[_Ranked], list[_Ranked]]:
-        """The best entry per fact, facts and near misses apart, best first."""
+    def _rank(self, question: str, story: str | None) -> tuple[list[_Ranked], list[_Ranked], dict[str, Query]]:
+        """The best entry per fact, facts and near misses apart, best first; and each story's reading."""
         facts: dict[tuple[str, int], _Ranked] = {}
         near: list[_Ranked] = []
+        queries: dict[str, Query] = {}
         indexes = [self._indexes[story]] if story else self._indexes.values()
         for index in indexes:
-            for scored in index.search(index.query(question)):
+            query = queries[index.story.id] = index.query(question)
+            for scored in index.search(query):
                 if scored.entry.says is not None:
                     near.append(_Ranked(index, scored))
                 else:
                     facts.setdefault((index.story.id, scored.entry.fact), _Ranked(index, scored))
         ranked = sorted(facts.values(), key=lambda r: r.best.score, reverse=True)
         near.sort(key=lambda r: r.best.score, reverse=True)
-        return ranked, near
+        return ranked, near, queries
 
     @staticmethod
     def _margin(ranked: list[_Ranked]) -> float:

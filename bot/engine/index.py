@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
-from bot.engine.text import QUESTION_KINDS, STOPWORDS, Aliases, content_terms, kind_of, stem, words
+from bot.engine.text import QUESTION_KINDS, STOPWORDS, Aliases, content_terms, stem, words
 from bot.knowledge.base import Story
 from bot.knowledge.schema import Fact
 
@@ -27,6 +27,8 @@ ANSWER_CREDIT = 0.6
 SOURCE_CREDIT = 0.3
 RECALL_BETA = 2.0  # recall (the question is explained) matters more than precision (the variant is used up)
 STRING_WEIGHT = 0.15  # character-level similarity, for word order and what stems miss
+KIND_WEIGHT = 3.0  # a who/when/where/why/how-many question term weighs like a rare word
+UNKNOWN_WEIGHT = 1.5  # words the story never uses weigh this much more than its rarest word
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,8 +36,8 @@ class Query:
     """A question as the index reads it."""
 
     terms: dict[str, float]  # term -> weight
-    kind: str | None
     text: str  # its terms joined, for character-level comparison
+    unknown: tuple[str, ...]  # terms the story never uses: the question asks something it may not cover
 
     @property
     def weight(self) -> float:
@@ -49,7 +51,6 @@ class Entry:
     fact: int
     question: str
     terms: frozenset[str]
-    kind: str | None
     text: str
     says: str | None = None
 
@@ -70,7 +71,7 @@ class StoryIndex:
         texts = [q for f in facts for q in _all_questions(f)] + [f.answer for f in facts] + [story.article]
         self.vocabulary = Counter(w for text in texts for w in words(text))
         self.vocabulary.update(w for phrase in _alias_phrases(story) for w in words(phrase))
-        self._spellable = [w for w in self.vocabulary if len(w) >= 3 and w.isalpha()]
+        self._spellable = [w for w in self.vocabulary if len(w) >= 4 and w.isalpha() and w not in STOPWORDS]
         self._stems = {stem(w) for w in self.vocabulary}
 
         self.entries: list[Entry] = []
@@ -91,7 +92,9 @@ class StoryIndex:
         document_frequency = Counter(t for i, bag in enumerate(self._bags) for t in bag | self._answers[i])
         n = len(facts)
         self._idf = {t: math.log(1 + n / df) for t, df in document_frequency.items()}
-        self._unknown_idf = math.log(1 + 2 * n)
+        self._idf.update((t, KIND_WEIGHT) for t in self._idf if t.startswith("?"))
+        self._unknown_idf = UNKNOWN_WEIGHT * math.log(1 + n)
+        self._known = frozenset(self._idf).union(*self._sources)
         self._postings: dict[str, list[int]] = defaultdict(list)
         for k, entry in enumerate(self.entries):
             for term in entry.terms:
@@ -105,12 +108,12 @@ class StoryIndex:
     def _entry(self, fact: int, question: str, says: str | None = None) -> Entry:
         tokens = words(question)
         terms = content_terms(self.aliases.apply(tokens))
-        return Entry(fact, question, frozenset(terms), kind_of(tokens), " ".join(sorted(set(terms))), says)
+        return Entry(fact, question, frozenset(terms), " ".join(sorted(set(terms))), says)
 
     def correct(self, word: str) -> str:
         """The story's own word for a misspelt one, or the word unchanged when none is close enough."""
         if (
-            len(word) < 4
+            len(word) < 5
             or not word.isalpha()
             or word in self.vocabulary
             or word in STOPWORDS
@@ -118,14 +121,17 @@ class StoryIndex:
             or stem(word) in self._stems
         ):
             return word
-        found = process.extractOne(word, self._spellable, scorer=OSA.distance, score_cutoff=1 if len(word) <= 5 else 2)
+        # A typo rarely hits the first letter; demanding it keeps real words from becoming story words.
+        candidates = [w for w in self._spellable if w[0] == word[0]]
+        found = process.extractOne(word, candidates, scorer=OSA.distance, score_cutoff=1 if len(word) < 8 else 2)
         return found[0] if found else word
 
     def query(self, question: str) -> Query:
         tokens = [self.correct(w) for w in words(question)]
         terms = dict.fromkeys(content_terms(self.aliases.apply(tokens)))
         weighted = {t: self._idf.get(t, self._unknown_idf) for t in terms}
-        return Query(weighted, kind_of(tokens), " ".join(sorted(weighted)))
+        unknown = tuple(t for t in weighted if t not in self._known)
+        return Query(weighted, " ".join(sorted(weighted)), unknown)
 
     # -- scoring --------------------------------------------------------------------------------------
 
@@ -158,16 +164,7 @@ class StoryIndex:
         f_score = (1 + b2) * precision * recall / (b2 * precision + recall) if precision and recall else 0.0
         similarity = fuzz.ratio(query.text, entry.text) / 100
         base = (1 - STRING_WEIGHT) * f_score + STRING_WEIGHT * similarity
-        return 100 * base * _kind_factor(query.kind, entry.kind)
-
-
-def _kind_factor(asked: str | None, offered: str | None) -> float:
-    """Who/when/where/why/how-many questions want that kind of answer; a variant of another kind fits worse."""
-    if asked is None or asked == offered:
-        return 1.0
-    if asked == "count":
-        return 0.6
-    return 0.75 if offered else 0.9
+        return 100 * base
 
 
 def _all_questions(fact: Fact) -> Iterable[str]:

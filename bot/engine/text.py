@@ -20,15 +20,17 @@ _POSSESSIVE = re.compile(r"(?<=\w)'s\b|(?<=s)'(?=\s|$)")
 
 # Function words carry no evidence of which fact is meant. Question words are kept apart (see kind_of).
 STOPWORDS = frozenset(
-    """a about above after again all also am an and any are aren as at be been being both but by can could
-    d did didn do does doesn doing done don down during each else ever few for from further get gets got had has
+    """a about above all also am an and any are aren as at be been being both but by can could
+    d did didn do does doesn doing done don down each ever few for from get gets got had has
     have having he her here hers him his i if in into is isn it its itself just ll m me more most my myself no nor
-    not now o of off on once only or other our ours out over own re s same she should so some such t than that
-    the their theirs them themselves then there these they this those through to too under until up very was
+    not o of off on only or other our ours out over own re s same she should so some such t than that
+    the their theirs them themselves there these they this those through to too under up very was
     wasn we were weren what whats which while who whom whose why will with won would y you your yours ok okay
     hey hi pls please plz thanks thank really actually exactly basically just like mean tell know u ur r wat
     wht abt bout tho kinda sorta gonna wanna lol whos wheres whens hows im ive
-    article story news report piece text say says said mention mentions mentioned according""".split()
+    um uh hmm wait btw idk anyway honestly seriously even stuff thing things something anything someone guys
+    yeah yep sure right quick quickly real briefly simply simple short gist
+    article story news report piece mention mentions mentioned according""".split()
 )
 
 QUESTION_KINDS = {
@@ -64,11 +66,28 @@ def words(text: str) -> list[str]:
     return _WORD.findall(normalize(text).replace("'", ""))
 
 
+_NOUN_KINDS = {
+    "city": "where",
+    "place": "where",
+    "location": "where",
+    "venue": "where",
+    "country": "where",
+    "day": "when",
+    "date": "when",
+    "time": "when",
+    "month": "when",
+    "year": "when",
+}
+
+
 def kind_of(tokens: Sequence[str]) -> str | None:
     """The kind of answer a question wants, when its wording says: who, when, where, why or count."""
     for i, token in enumerate(tokens):
-        if token == "how" and i + 1 < len(tokens) and tokens[i + 1] in {"many", "much", "long", "old", "often"}:
+        after = tokens[i + 1] if i + 1 < len(tokens) else ""
+        if token == "how" and after in {"many", "much", "long", "old", "often"}:
             return "count"
+        if token in {"what", "which"} and after in _NOUN_KINDS:
+            return _NOUN_KINDS[after]
         if token in QUESTION_KINDS:
             return QUESTION_KINDS[token]
     return None
@@ -107,6 +126,11 @@ class Aliases:
         return set(self._phrases.values())
 
 
-def content_terms(tokens: Iterable[str]) -> list[str]:
-    """Stems of the words that carry meaning, in order (alias terms are kept whole)."""
-    return [t if "_" in t else stem(t) for t in tokens if t not in STOPWORDS and t not in QUESTION_KINDS]
+def content_terms(tokens: Sequence[str]) -> list[str]:
+    """Stems of the words that carry meaning, in order (alias terms kept whole), then the question's kind.
+
+    The kind is a term of its own ("?where"), so a where-question is explained best by a where-variant.
+    """
+    terms = [t if "_" in t else stem(t) for t in tokens if t not in STOPWORDS and t not in QUESTION_KINDS]
+    kind = kind_of(tokens)
+    return [*terms, f"?{kind}"] if kind else terms

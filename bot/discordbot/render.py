@@ -1,0 +1,126 @@
+"""Replies as Discord messages: an embed when the bot may embed links, plain text when it may not.
+
+Everything a user typed is shown back only through :func:`shown`, which truncates it and neutralises
+markdown and mentions; allowed mentions are off bot-wide as well, so nothing here can ping.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+import discord
+
+from bot.engine import Match, Reply
+from bot.knowledge import Story
+from bot.render import decline_line
+
+COLOUR = discord.Colour(0x2F6FB3)
+CONTENT_LIMIT = 2000
+TITLE_LIMIT = 256
+FIELD_LIMIT = 1024
+BUTTON_LABEL_LIMIT = 80
+ASKED_LIMIT = 200  # how much of a question is echoed in a decline
+
+DID_YOU_MEAN = "Did you mean:"
+
+# Relative time words mean "relative to when the story ran", so they are attributed, not restated.
+_RELATIVE_TIME = re.compile(
+    r"\b(?:today|tonight|yesterday|tomorrow|last night|(?:mon|tues|wednes|thurs|fri|satur|sun)day"
+    r"|(?:this|last|next|earlier this|later this) (?:week|weekend|month|year))\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    """What to send: text, an embed, or both."""
+
+    content: str | None = None
+    embed: discord.Embed | None = None
+
+
+def shorten(text: str, limit: int) -> str:
+    """``text`` on one line and at most ``limit`` characters, marked with an ellipsis when cut."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
+
+
+def shown(text: str, limit: int) -> str:
+    """User input made safe to show: one line, truncated, no markdown, no mention or link syntax."""
+    escaped = discord.utils.escape_mentions(discord.utils.escape_markdown(shorten(text, limit)))
+    escaped = escaped.replace("://", ":\u200b//")  # no autolinks, so no link previews either
+    return shorten(escaped, limit)
+
+
+def as_the_story_says(answer: str) -> str:
+    """Attribute an answer with relative time words to the story: "On Thursday, the story says."."""
+    if not _RELATIVE_TIME.search(answer):
+        return answer
+    return f"{answer.rstrip('. ')}, the story says."
+
+
+def credit(story: Story, *, links: bool) -> str:
+    """Title (linked when the URL is known and links may be shown), publisher and date."""
+    meta = story.meta
+    title = discord.utils.escape_markdown(meta.title)
+    if meta.url and links:
+        title = f"[{title}]({meta.url.replace('(', '%28').replace(')', '%29')})"
+    parts = [title, discord.utils.escape_markdown(meta.publisher)]
+    if meta.published:
+        parts.append(f"{meta.published.day} {meta.published:%B %Y}")
+    if meta.url and not links:
+        parts.append(f"<{meta.url}>")
+    return " · ".join(parts)
+
+
+def footer(match: Match) -> str:
+    """Which question matched and how well, so a user can spot a wrong match."""
+    return f"Matched “{shorten(match.variant, 200)}” · {match.score:.0f}% confidence"
+
+
+def answer(reply: Reply, *, embed: bool, asked: bool = True) -> Rendered:
+    """An answered reply; ``asked`` repeats the question, for replies that do not show it already."""
+    match = reply.match
+    assert match is not None, "only answered replies are rendered as answers"
+    fact = match.fact
+    question = shown(reply.question, TITLE_LIMIT) if asked else None
+    if embed:
+        out = discord.Embed(title=question, description=as_the_story_says(fact.answer), colour=COLOUR)
+        out.add_field(name="The story says", value=_quote(fact.source, FIELD_LIMIT), inline=False)
+        out.add_field(name="Story", value=shorten(credit(match.story, links=True), FIELD_LIMIT), inline=False)
+        out.set_footer(text=footer(match))
+        return Rendered(embed=out)
+    lines = [f"**Q:** {question}"] if question else []
+    lines += [
+        f"**{discord.utils.escape_markdown(as_the_story_says(fact.answer))}**",
+        _quote(fact.source, 1000),
+        f"— {credit(match.story, links=False)}",
+        f"-# {discord.utils.escape_markdown(footer(match))}",
+    ]
+    return Rendered(content=shorten_lines("\n".join(lines), CONTENT_LIMIT))
+
+
+def decline(reply: Reply, *, max_question_length: int, echo: bool) -> str:
+    """A decline: why there is no answer, the curated hint, and (when ``echo``) the question asked."""
+    lines = [decline_line(reply, max_question_length)]
+    if echo and reply.question.strip() and reply.reason is None:
+        lines.append(f"You asked: “{shown(reply.question, ASKED_LIMIT)}”")
+    if reply.suggestions:
+        lines.append(DID_YOU_MEAN)
+    return shorten_lines("\n".join(lines), CONTENT_LIMIT)
+
+
+def cooldown_notice(retry_after: float) -> str:
+    """The "slow down" line, in whole seconds rounded up."""
+    return f"You're asking quickly; try again in {max(1, math.ceil(retry_after))} s."
+
+
+def shorten_lines(text: str, limit: int) -> str:
+    """Keep line breaks but cap the whole text (Discord refuses longer messages outright)."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _quote(sentence: str, limit: int) -> str:
+    return "> " + shorten(discord.utils.escape_markdown(sentence), limit - 2)
