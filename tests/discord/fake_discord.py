@@ -137,6 +137,7 @@ class Interaction:
     token: str
     user: User
     channel: Channel
+    message_id: int | None = None  # the message whose button was pressed
     callback: dict[str, Any] | None = None
 
 
@@ -244,7 +245,7 @@ class FakeDiscord:
     async def press(self, user: User, message: Sent, custom_id: str) -> Interaction:
         channel = self._channel(message.channel_id)
         data = {"custom_id": custom_id, "component_type": 2}
-        return await self._interact(user, channel, 3, data, message=self._message_payload(message))
+        return await self._interact(user, channel, 3, data, message=message)
 
     async def say(
         self,
@@ -285,9 +286,9 @@ class FakeDiscord:
         return message_id
 
     async def _interact(
-        self, user: User, channel: Channel, kind: int, data: dict[str, Any], **extra: Any
+        self, user: User, channel: Channel, kind: int, data: dict[str, Any], message: Sent | None = None
     ) -> Interaction:
-        interaction = Interaction(snowflake(), f"itoken-{snowflake()}", user, channel)
+        interaction = Interaction(snowflake(), f"itoken-{snowflake()}", user, channel, message and message.id)
         self.interactions[interaction.id] = interaction
         payload: dict[str, Any] = {
             "id": str(interaction.id),
@@ -302,8 +303,9 @@ class FakeDiscord:
             "entitlements": [],
             "attachment_size_limit": 10_000_000,
             "authorizing_integration_owners": {"0": str(channel.guild.id) if channel.guild else "0"},
-            **extra,
         }
+        if message is not None:
+            payload["message"] = self._message_payload(message)
         if channel.guild is None:
             payload |= {"user": user.payload(), "context": 1, "app_permissions": str(EVERYONE_PERMISSIONS)}
         else:
@@ -486,10 +488,10 @@ class FakeDiscord:
             sent = self._record(interaction.channel.id, "interaction", body["data"], interaction.id)
             answer["interaction"]["response_message_id"] = str(sent.id)
             answer["resource"] = {"type": 4, "message": self._message_payload(sent)}
-        elif body["type"] == 7:
-            original = self._find(int(body.get("message_id", 0))) if "message_id" in body else None
-            if original is not None:
-                self._edit(original, body["data"])
+        elif body["type"] == 7 and interaction.message_id is not None:
+            original = self._find(interaction.message_id)
+            assert original is not None
+            self._edit(original, body["data"])
         return web.json_response(answer)
 
     async def _followup(self, parts: list[str], body: dict[str, Any]) -> web.Response:
@@ -542,10 +544,7 @@ class FakeDiscord:
 
     def _webhook_message(self, parts: list[str]) -> Sent:
         interaction = self._by_token(parts[2])
-        if parts[4] == "@original":
-            sent = self.sent_for(interaction.id)
-        else:
-            sent = self._find(int(parts[4]))
+        sent = self.sent_for(interaction.id) if parts[4] == "@original" else self._find(int(parts[4]))
         if sent is None:
             raise web.HTTPNotFound(text=json.dumps({"message": "Unknown Message", "code": 10008}))
         return sent

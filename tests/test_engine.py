@@ -1,0 +1,116 @@
+"""The engine on the shipped knowledge: questions in our own wording, typos, declines and odd input."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.config import Config
+from bot.engine import Reason, Status
+from bot.library import Library
+
+ANSWERED = [
+    ("where did they sign the nuclear guidelines", "signing-place"),
+    ("WHAT DOES NCG STAND FOR", "ncg-name"),
+    ("who signed for seoul", "korean-signer"),
+    ("define extended deterrence", "extended-deterrence-meaning"),
+    ("when was the washington declaration adopted", "washington-declaration-when"),
+    ("where was the washington declaration adopted", "washington-declaration-where"),
+    ("what does nato stand for", "nato-meaning"),
+]
+
+TYPOS = [
+    ("where were the guidlines signed", "signing-place"),
+    ("what is extended deterence", "extended-deterrence-meaning"),
+    ("who is vipin narrang", "us-signer"),
+]
+
+DECLINED = [
+    "what's the best pizza topping",
+    "how do i reverse a list in python",
+    "how many warheads does pyongyang have",
+    "hello",
+]
+
+
+@pytest.mark.parametrize(("question", "fact_id"), ANSWERED + TYPOS)
+def test_answers_with_the_right_fact(engine, question, fact_id):
+    reply = engine.answer(question)
+    assert reply.status is Status.ANSWERED, reply
+    assert reply.match.fact.id == fact_id
+    assert 0 <= reply.match.score <= 100
+    assert reply.match.fact.source in reply.match.story.article.replace("\n", " ")
+    assert reply.revision == engine.kb.revision
+
+
+@pytest.mark.parametrize("question", DECLINED)
+def test_declines_what_the_story_does_not_say(engine, question):
+    assert engine.answer(question).status is not Status.ANSWERED
+
+
+def test_near_miss_declines_with_the_curated_hint(engine):
+    reply = engine.answer("who is the US defense secretary")
+    assert reply.status is Status.SUGGESTIONS
+    assert reply.hint and "Narang" in reply.hint
+    assert "us-signer" in [s.fact.id for s in reply.suggestions]
+
+
+def test_suggestions_are_at_most_three_distinct_facts(engine):
+    for question in ["guidelines?", "north korea", "what did they say"]:
+        reply = engine.answer(question)
+        ids = [s.fact.id for s in reply.suggestions]
+        assert len(ids) <= 3
+        assert len(set(ids)) == len(ids)
+        assert [s.score for s in reply.suggestions] == sorted((s.score for s in reply.suggestions), reverse=True)
+
+
+@pytest.mark.parametrize("question", ["", "   ", "\t\n"])
+def test_empty_question(engine, question):
+    reply = engine.answer(question)
+    assert (reply.status, reply.reason) == (Status.NO_MATCH, Reason.EMPTY)
+
+
+def test_huge_question_is_declined_with_a_reason(engine):
+    reply = engine.answer("where were the guidelines signed " * 400)
+    assert (reply.status, reply.reason) == (Status.NO_MATCH, Reason.TOO_LONG)
+
+
+@pytest.mark.parametrize("question", ["🙂🙂🙂", "‮ where signed", "**where** were they @everyone <@123> signed?", "\u200b\u200b"])
+def test_odd_input_gets_a_well_formed_reply(engine, question):
+    reply = engine.answer(question)
+    assert reply.status in set(Status)
+    assert reply.question == question
+
+
+def test_autocomplete_is_bounded_and_ranked(engine):
+    choices = engine.complete("where sign")
+    assert 0 < len(choices) <= 25
+    assert all(len(c) <= 100 for c in choices)
+    assert "sign" in choices[0].lower()
+    assert len(engine.complete("")) == 25
+    assert engine.complete("zzzzzz qqqq") is not None
+
+
+def test_answer_fact_for_a_suggestion_pick(engine):
+    reply = engine.answer_fact("ncg-guidelines", "signing-day", "when was it")
+    assert reply.status is Status.ANSWERED
+    assert reply.match.fact.id == "signing-day"
+
+
+def test_reload_swaps_good_and_keeps_old_on_bad(knowledge_copy):
+    library = Library.open(knowledge_copy, Config())
+    before = library.engine
+    facts = knowledge_copy / "ncg-guidelines" / "facts.yaml"
+    text = facts.read_text()
+    facts.write_text(text.replace("publisher: Yonhap", "publisher: yes", 1))
+    result = library.reload()
+    assert not result.ok
+    assert library.engine is before
+    assert "ncg-guidelines/facts.yaml" in str(result.problems[0])
+
+    facts.write_text(text.replace("  - id: publisher", "  - id: publisher-credit", 1))
+    result = library.reload()
+    assert result.ok
+    assert result.added == ("ncg-guidelines/publisher-credit",)
+    assert result.removed == ("ncg-guidelines/publisher",)
+    assert library.engine is not before
+    assert library.engine.kb.revision == result.revision != before.kb.revision
