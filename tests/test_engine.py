@@ -74,7 +74,10 @@ def test_huge_question_is_declined_with_a_reason(engine):
     assert (reply.status, reply.reason) == (Status.NO_MATCH, Reason.TOO_LONG)
 
 
-@pytest.mark.parametrize("question", ["🙂🙂🙂", "‮ where signed", "**where** were they @everyone <@123> signed?", "\u200b\u200b"])
+ODD = ["🙂🙂🙂", "\u202e where signed", "**where** were they @everyone <@123> signed?", "\u200b\u200b", "ｗｈｅｒｅ"]
+
+
+@pytest.mark.parametrize("question", ODD)
 def test_odd_input_gets_a_well_formed_reply(engine, question):
     reply = engine.answer(question)
     assert reply.status in set(Status)

@@ -106,8 +106,9 @@ def test_duplicate_ids_and_questions(tmp_path):
 
 def test_all_errors_reported_at_once_across_stories(tmp_path):
     write_story(tmp_path, GOOD.replace("answer: Alpha signed the pact in Paris.", "answer: 3"))
-    write_story(tmp_path, GOOD.replace("id: demo", "id: second").replace("publisher: Example", "publisher: no"),
-                folder="second")
+    write_story(
+        tmp_path, GOOD.replace("id: demo", "id: second").replace("publisher: Example", "publisher: no"), folder="second"
+    )
     found = problems(tmp_path)
     assert len(found) == 2
     assert found[0].startswith("demo/facts.yaml:9: facts[0].answer")

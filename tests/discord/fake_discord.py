@@ -281,7 +281,7 @@ class FakeDiscord:
             data["referenced_message"] = self._message_payload(reply_to)
         if channel.guild is not None:
             data["guild_id"] = str(channel.guild.id)
-            data["member"] = {"roles": [], "joined_at": NOW, "deaf": False, "mute": False, "flags": 0}
+            data["member"] = _member()
         await self.dispatch("MESSAGE_CREATE", data)
         return message_id
 
@@ -309,11 +309,10 @@ class FakeDiscord:
         if channel.guild is None:
             payload |= {"user": user.payload(), "context": 1, "app_permissions": str(EVERYONE_PERMISSIONS)}
         else:
-            member = {"user": user.payload(), "roles": [], "joined_at": NOW, "deaf": False, "mute": False}
             payload |= {
                 "guild_id": str(channel.guild.id),
                 "guild_locale": "en-US",
-                "member": member | {"flags": 0, "permissions": str(channel.guild.permissions)},
+                "member": _member(user) | {"permissions": str(channel.guild.permissions)},
                 "context": 0,
                 "app_permissions": str(channel.guild.permissions),
             }
@@ -411,7 +410,7 @@ class FakeDiscord:
             "joined_at": NOW,
             "roles": [role | {"id": str(g.id), "permissions": str(g.permissions), "mentionable": False, "flags": 0}],
             "channels": [self.channel.payload()],
-            "members": [{"user": self.bot.payload(), "roles": [], "joined_at": NOW, "deaf": False, "mute": False}],
+            "members": [_member(self.bot)],
         }
 
     # ---- REST -------------------------------------------------------------------------------------
@@ -421,7 +420,7 @@ class FakeDiscord:
         parts = path.split("/")
         body = await request.json() if request.can_read_body else None
         if parts[0] not in {"interactions", "webhooks"} and request.headers.get("Authorization") != f"Bot {TOKEN}":
-            return web.json_response({"message": "401: Unauthorized", "code": 0}, status=401)
+            return _json({"message": "401: Unauthorized", "code": 0}, status=401)
         for route, handler in self._routes():
             if request.method == route[0] and _matches(route[1], parts):
                 response = await handler(parts, body)
@@ -429,7 +428,7 @@ class FakeDiscord:
                 return response
         self.unhandled.append(f"{request.method} {path}")
         await self._notify()
-        return web.json_response({"message": "Unknown route in the fake", "code": 0}, status=404)
+        return _json({"message": "Unknown route in the fake", "code": 0}, status=404)
 
     def _routes(self) -> Iterator[tuple[tuple[str, str], Callable[..., Any]]]:
         yield ("GET", "users/@me"), self._get_me
@@ -447,10 +446,10 @@ class FakeDiscord:
         yield ("POST", "users/@me/channels"), self._open_dm
 
     async def _get_me(self, _parts: list[str], _body: None) -> web.Response:
-        return web.json_response(self.bot.payload())
+        return _json(self.bot.payload())
 
     async def _get_application(self, _parts: list[str], _body: None) -> web.Response:
-        return web.json_response(
+        return _json(
             {
                 "id": str(self.application_id),
                 "name": "storybot",
@@ -467,21 +466,21 @@ class FakeDiscord:
         )
 
     async def _get_gateway(self, _parts: list[str], _body: None) -> web.Response:
-        return web.json_response({"url": str(self.gateway_url)})
+        return _json({"url": str(self.gateway_url)})
 
     async def _get_commands(self, _parts: list[str], _body: None) -> web.Response:
-        return web.json_response(self.commands)
+        return _json(self.commands)
 
     async def _put_commands(self, _parts: list[str], body: list[dict[str, Any]]) -> web.Response:
         self.commands = [
             {"id": str(snowflake()), "application_id": str(self.application_id), "version": "1"} | c for c in body
         ]
-        return web.json_response(self.commands)
+        return _json(self.commands)
 
     async def _callback(self, parts: list[str], body: dict[str, Any]) -> web.Response:
         interaction = self.interactions[int(parts[1])]
         if interaction.callback is not None:
-            return web.json_response({"message": "Interaction has already been acknowledged.", "code": 40060}, 400)
+            return _json({"message": "Interaction has already been acknowledged.", "code": 40060}, 400)
         interaction.callback = body
         answer: dict[str, Any] = {"interaction": {"id": str(interaction.id), "type": body["type"]}}
         if body["type"] == 4:
@@ -492,38 +491,38 @@ class FakeDiscord:
             original = self._find(interaction.message_id)
             assert original is not None
             self._edit(original, body["data"])
-        return web.json_response(answer)
+        return _json(answer)
 
     async def _followup(self, parts: list[str], body: dict[str, Any]) -> web.Response:
         interaction = self._by_token(parts[2])
         sent = self._record(interaction.channel.id, "followup", body, interaction.id)
-        return web.json_response(self._message_payload(sent))
+        return _json(self._message_payload(sent))
 
     async def _get_webhook_message(self, parts: list[str], _body: None) -> web.Response:
-        return web.json_response(self._message_payload(self._webhook_message(parts)))
+        return _json(self._message_payload(self._webhook_message(parts)))
 
     async def _edit_webhook_message(self, parts: list[str], body: dict[str, Any]) -> web.Response:
         sent = self._webhook_message(parts)
         self._edit(sent, body)
-        return web.json_response(self._message_payload(sent))
+        return _json(self._message_payload(sent))
 
     async def _post_message(self, parts: list[str], body: dict[str, Any]) -> web.Response:
         sent = self._record(int(parts[1]), "channel", body)
-        return web.json_response(self._message_payload(sent))
+        return _json(self._message_payload(sent))
 
     async def _edit_channel_message(self, parts: list[str], body: dict[str, Any]) -> web.Response:
         sent = self._find(int(parts[3]))
         if sent is None:
-            return web.json_response({"message": "Unknown Message", "code": 10008}, status=404)
+            return _json({"message": "Unknown Message", "code": 10008}, status=404)
         self._edit(sent, body)
-        return web.json_response(self._message_payload(sent))
+        return _json(self._message_payload(sent))
 
     async def _get_channel(self, parts: list[str], _body: None) -> web.Response:
-        return web.json_response(self._channel(int(parts[1])).payload())
+        return _json(self._channel(int(parts[1])).payload())
 
     async def _open_dm(self, _parts: list[str], body: dict[str, Any]) -> web.Response:
         user = User(int(body["recipient_id"]), "someone")
-        return web.json_response(self.dm(user).payload(user))
+        return _json(self.dm(user).payload(user))
 
     # ---- bookkeeping ------------------------------------------------------------------------------
 
@@ -546,7 +545,8 @@ class FakeDiscord:
         interaction = self._by_token(parts[2])
         sent = self.sent_for(interaction.id) if parts[4] == "@original" else self._find(int(parts[4]))
         if sent is None:
-            raise web.HTTPNotFound(text=json.dumps({"message": "Unknown Message", "code": 10008}))
+            raise web.HTTPNotFound(body=json.dumps({"message": "Unknown Message", "code": 10008}).encode(),
+                                  headers={"Content-Type": "application/json"})
         return sent
 
     def _channel(self, channel_id: int) -> Channel:
@@ -579,6 +579,16 @@ class FakeDiscord:
         if sent.via != "channel":
             payload["webhook_id"] = str(self.application_id)
         return payload
+
+
+def _member(user: User | None = None) -> dict[str, Any]:
+    member: dict[str, Any] = {"roles": [], "joined_at": NOW, "deaf": False, "mute": False, "flags": 0}
+    return member | {"user": user.payload()} if user else member
+
+
+def _json(data: Any, status: int = 200) -> web.Response:
+    # exactly "application/json": discord.py parses nothing else (aiohttp would add "; charset=utf-8")
+    return web.Response(body=json.dumps(data).encode(), status=status, headers={"Content-Type": "application/json"})
 
 
 def _matches(pattern: str, parts: list[str]) -> bool:
