@@ -110,10 +110,11 @@ def test_reload_swaps_good_and_keeps_old_on_bad(knowledge_copy):
     assert library.engine is before
     assert "ncg-guidelines/facts.yaml" in str(result.problems[0])
 
-    facts.write_text(text.replace("  - id: publisher", "  - id: publisher-credit", 1))
+    first = before.kb.stories[0].facts[0].id
+    facts.write_text(text.replace(f"  - id: {first}\n", f"  - id: {first}-renamed\n", 1))
     result = library.reload()
     assert result.ok
-    assert result.added == ("ncg-guidelines/publisher-credit",)
-    assert result.removed == ("ncg-guidelines/publisher",)
+    assert result.added == (f"ncg-guidelines/{first}-renamed",)
+    assert result.removed == (f"ncg-guidelines/{first}",)
     assert library.engine is not before
     assert library.engine.kb.revision == result.revision != before.kb.revision

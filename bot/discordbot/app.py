@@ -63,8 +63,9 @@ class StoryBot(discord.Client):
 
     async def on_ready(self) -> None:
         kb = self.engine.kb
-        log.info("ready as %s: %d stories, %d facts, revision %s", self.user, len(kb.stories), kb.fact_count,
-                 kb.revision)
+        log.info(
+            "ready as %s: %d stories, %d facts, revision %s", self.user, len(kb.stories), kb.fact_count, kb.revision
+        )
 
     async def on_message(self, message: discord.Message) -> None:
         await messages.on_message(self, message)

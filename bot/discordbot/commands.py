@@ -5,7 +5,7 @@ config, and discord.py reads it from the annotation object built when the comman
 """
 
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
@@ -21,7 +21,7 @@ CHOICES_LIMIT = 25
 CHOICE_LIMIT = 100
 
 
-def ask_command(max_length: int) -> app_commands.Command:  # type: ignore[type-arg]
+def ask_command(max_length: int) -> app_commands.Command[Any, ..., None]:
     """Build /ask, whose question option takes at most ``max_length`` characters."""
 
     @app_commands.command(name="ask", description="Ask a question about the story; answers come only from it.")

@@ -38,11 +38,12 @@ class Cooldown:
         self._asked: dict[int, deque[float]] = {}
         self._told: set[int] = set()
 
-    def check(self, user_id: int) -> Verdict:
+    def check(self, user_id: int, *, once: bool = False) -> Verdict:
         """Count a question from ``user_id`` unless they are over the limit.
 
-        ``notify`` is true only for the first refusal in a row, so message replies can say "try again"
-        once instead of answering every extra message with a notice.
+        A refusal always has ``notify`` set, except with ``once`` after an earlier ``once`` refusal in the
+        same run of refusals: public replies say "try again" once instead of answering every extra
+        message with a notice, while ephemeral notices are cheap and always given.
         """
         if self.rate <= 0:
             return Verdict()
@@ -53,9 +54,10 @@ class Cooldown:
         while times and now - times[0] >= self.per:
             times.popleft()
         if len(times) >= self.rate:
-            first = user_id not in self._told
-            self._told.add(user_id)
-            return Verdict(retry_after=self.per - (now - times[0]), notify=first)
+            notify = not once or user_id not in self._told
+            if once:
+                self._told.add(user_id)
+            return Verdict(retry_after=self.per - (now - times[0]), notify=notify)
         self._told.discard(user_id)
         times.append(now)
         return Verdict()

@@ -44,7 +44,7 @@ async def on_message(bot: StoryBot, message: discord.Message) -> None:
     if not _may_send(message.channel, perms):
         log.info("cannot answer in channel %s: no permission to send there", message.channel.id)
         return
-    verdict = bot.cooldown.check(message.author.id)
+    verdict = bot.cooldown.check(message.author.id, once=True)
     if not verdict.allowed:
         if verdict.notify:  # once, not once per extra message
             await _send(message, perms, content=render.cooldown_notice(verdict.retry_after))

@@ -7,6 +7,7 @@ line on stderr (saying how to set it) and exit code 2, never a traceback.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import re
@@ -89,7 +90,8 @@ async def serve(bot: StoryBot, token: str) -> int:
             print(f"storybot: cannot reach Discord ({exc}); check the network and try again", file=sys.stderr)
             return FAILURE
         loop = asyncio.get_running_loop()
-        loop.add_signal_handler(signal.SIGTERM, lambda: loop.create_task(bot.close()))
+        with contextlib.suppress(NotImplementedError):  # no signal handlers on Windows' event loop
+            loop.add_signal_handler(signal.SIGTERM, lambda: loop.create_task(bot.close()))
         try:
             await bot.connect()
         except discord.ConnectionClosed as exc:

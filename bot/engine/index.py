@@ -22,12 +22,12 @@ from bot.knowledge.base import Story
 from bot.knowledge.schema import Fact
 
 # How much a question term counts when the variant lacks it but the fact has it elsewhere.
-OTHER_VARIANT_CREDIT = 0.7
+OTHER_VARIANT_CREDIT = 0.9
 ANSWER_CREDIT = 0.6
 SOURCE_CREDIT = 0.3
 RECALL_BETA = 2.0  # recall (the question is explained) matters more than precision (the variant is used up)
-STRING_WEIGHT = 0.15  # character-level similarity, for word order and what stems miss
-KIND_WEIGHT = 3.0  # a who/when/where/why/how-many question term weighs like a rare word
+STRING_WEIGHT = 0.3  # character-level similarity, for word order and what stems miss
+KIND_WEIGHT = 2.0  # a who/when/where/why/how-many question term weighs like a rare word
 UNKNOWN_WEIGHT = 1.5  # words the story never uses weigh this much more than its rarest word
 
 
