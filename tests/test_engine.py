@@ -11,7 +11,7 @@ from bot.library import Library
 ANSWERED = [
     ("where did they sign the nuclear guidelines", "signing-place"),
     ("WHAT DOES NCG STAND FOR", "ncg-name"),
-    ("who signed for seoul", "korean-signer"),
+    ("what is cho chang-rae's job", "korean-signer"),
     ("define extended deterrence", "extended-deterrence-meaning"),
     ("when was the washington declaration adopted", "washington-declaration-when"),
     ("where was the washington declaration adopted", "washington-declaration-where"),

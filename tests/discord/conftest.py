@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from unittest.mock import patch
 
-import discord
 import pytest
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
@@ -147,10 +146,17 @@ async def pointed_at(fake: FakeDiscord) -> AsyncIterator[None]:
 
 
 @asynccontextmanager
-async def connected(knowledge: Path, config: Config | None = None) -> AsyncIterator[Harness]:
-    """The real bot, logged in to a fake Discord and holding its guild, until the block ends."""
+async def connected(
+    knowledge: Path, config: Config | None = None, *, permissions: int | None = None
+) -> AsyncIterator[Harness]:
+    """The real bot, logged in to a fake Discord and holding its guild, until the block ends.
+
+    ``permissions`` replaces what the bot may do in the guild's channel.
+    """
     config = config or Config()
     fake = FakeDiscord()
+    if permissions is not None:
+        fake.guild.permissions = permissions
     clock = FakeClock()
     async with pointed_at(fake):
         bot = StoryBot(config, lambda: Library.open(knowledge, config), clock=clock)
@@ -168,5 +174,6 @@ async def connected(knowledge: Path, config: Config | None = None) -> AsyncItera
 
 
 def allowed_mentions_none(sent: Sent) -> bool:
-    """Whether a message was sent with nothing allowed to ping."""
-    return sent.body.get("allowed_mentions") == discord.AllowedMentions.none().to_dict()
+    """Whether a message was sent with nothing allowed to ping (no parse, users, roles or replied user)."""
+    allowed = sent.body.get("allowed_mentions")
+    return allowed is not None and allowed.items() <= {"parse": [], "replied_user": False}.items()

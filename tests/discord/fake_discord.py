@@ -51,10 +51,6 @@ class User:
             "public_flags": 0,
         }
 
-    @property
-    def mention(self) -> str:
-        return f"<@{self.id}>"
-
 
 @dataclass(slots=True)
 class Guild:
@@ -116,17 +112,14 @@ class Sent:
         return bool((self.body.get("flags") or 0) & EPHEMERAL)
 
     @property
-    def buttons(self) -> list[dict[str, Any]]:
-        return [c for row in self.body.get("components") or [] for c in row.get("components", [])]
+    def replied_to(self) -> int | None:
+        """The id of the message this one replies to."""
+        reference = self.body.get("message_reference")
+        return int(reference["message_id"]) if reference else None
 
     @property
-    def text(self) -> str:
-        """Everything a person would read: content and every embed's text."""
-        parts = [self.content]
-        for e in self.embeds:
-            parts += [e.get("title", ""), e.get("description", ""), e.get("footer", {}).get("text", "")]
-            parts += [f"{f['name']}\n{f['value']}" for f in e.get("fields", [])]
-        return "\n".join(p for p in parts if p)
+    def buttons(self) -> list[dict[str, Any]]:
+        return [c for row in self.body.get("components") or [] for c in row.get("components", [])]
 
 
 @dataclass(slots=True)
@@ -155,6 +148,7 @@ class FakeDiscord:
         self.interactions: dict[int, Interaction] = {}
         self.unhandled: list[str] = []
         self.identifies = 0
+        self.intents: int | None = None  # from the last IDENTIFY
         self.resumes = 0
         self._dm_channels: dict[int, Channel] = {}
         self._sequence = 0
@@ -350,6 +344,7 @@ class FakeDiscord:
                 if data["token"] != TOKEN:
                     await socket.close(code=4004, message=b"Authentication failed.")
                     break
+                self.intents = data["intents"]
                 await self._identify(socket)
             elif op == 6:
                 await self._resume(socket, data)
@@ -545,8 +540,10 @@ class FakeDiscord:
         interaction = self._by_token(parts[2])
         sent = self.sent_for(interaction.id) if parts[4] == "@original" else self._find(int(parts[4]))
         if sent is None:
-            raise web.HTTPNotFound(body=json.dumps({"message": "Unknown Message", "code": 10008}).encode(),
-                                  headers={"Content-Type": "application/json"})
+            raise web.HTTPNotFound(
+                body=json.dumps({"message": "Unknown Message", "code": 10008}).encode(),
+                headers={"Content-Type": "application/json"},
+            )
         return sent
 
     def _channel(self, channel_id: int) -> Channel:
