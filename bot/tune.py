@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from bot.engine import Engine
 from bot.engine.engine import Assessment
 from bot.knowledge.sentences import split_sentences
-from bot.yamlfile import parse, read_text, validate
+from bot.yamlfile import Document, parse, read_text, validate
 
 THRESHOLDS = range(30, 92, 3)
 MARGINS = (0, 2, 4, 6, 8, 10, 14)
@@ -68,10 +68,10 @@ class _Case:
 
 
 def load_labelled(path: Path) -> tuple[Labelled, ...]:
+    """Read a labelled question file (a YAML list), with the same line-numbered errors as the knowledge."""
     doc = parse(read_text(path, str(path), max_bytes=10_000_000), str(path))
-    return validate(
-        LabelledFile, type(doc)({"items": doc.data}, {("items", *k): v for k, v in doc.lines.items()}, doc.name)
-    ).items
+    wrapped = Document({"items": doc.data}, {("items", *k): v for k, v in doc.lines.items()}, doc.name)
+    return validate(LabelledFile, wrapped).items
 
 
 def evaluate(engine: Engine, items: tuple[Labelled, ...]) -> list[_Case]:

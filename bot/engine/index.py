@@ -75,7 +75,6 @@ class StoryIndex:
         self._stems = {stem(w) for w in self.vocabulary}
 
         self.entries: list[Entry] = []
-        self._bags: list[frozenset[str]] = []
         self._answers: list[frozenset[str]] = []
         self._sources: list[frozenset[str]] = []
         for i, fact in enumerate(facts):
@@ -85,9 +84,11 @@ class StoryIndex:
                 self.entries.extend(self._entry(i, q, near.says) for q in near.questions)
             self._answers.append(frozenset(self._terms(fact.answer)))
             self._sources.append(frozenset(self._terms(fact.source)))
-        for i, _ in enumerate(facts):
-            variants = (e.terms for e in self.entries if e.fact == i and e.says is None)
-            self._bags.append(frozenset().union(*variants))
+        bags: list[set[str]] = [set() for _ in facts]
+        for entry in self.entries:
+            if entry.says is None:
+                bags[entry.fact] |= entry.terms
+        self._bags = [frozenset(bag) for bag in bags]
 
         document_frequency = Counter(t for i, bag in enumerate(self._bags) for t in bag | self._answers[i])
         n = len(facts)

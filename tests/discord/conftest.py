@@ -23,6 +23,7 @@ from fake_discord import TOKEN, Channel, FakeDiscord, Interaction, Sent, User, s
 
 from bot.config import Config
 from bot.discordbot.app import StoryBot
+from bot.engine import Engine
 from bot.library import Library
 
 TEST_TIMEOUT = 20.0
@@ -177,3 +178,13 @@ def allowed_mentions_none(sent: Sent) -> bool:
     """Whether a message was sent with nothing allowed to ping (no parse, users, roles or replied user)."""
     allowed = sent.body.get("allowed_mentions")
     return allowed is not None and allowed.items() <= {"parse": [], "replied_user": False}.items()
+
+
+@pytest.fixture
+def engine_on_fire(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make every question raise, to exercise the error handlers."""
+
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("engine on fire")
+
+    monkeypatch.setattr(Engine, "answer", broken)

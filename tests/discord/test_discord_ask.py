@@ -145,12 +145,8 @@ async def test_autocomplete_never_raises(knowledge: Path, monkeypatch: pytest.Mo
 
 
 async def test_errors_reach_the_user_briefly_and_the_log_fully(
-    knowledge: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    knowledge: Path, caplog: pytest.LogCaptureFixture, engine_on_fire: None
 ) -> None:
-    def broken(*_args: object, **_kwargs: object) -> None:
-        raise RuntimeError("engine on fire")
-
-    monkeypatch.setattr(Engine, "answer", broken)
     async with connected(knowledge) as h:
         _, sent = await h.ask(h.alice, "When does the bridge reopen?")
 

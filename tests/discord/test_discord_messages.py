@@ -13,7 +13,7 @@ from bot.config import Config, Discord
 from bot.discordbot import views
 from bot.discordbot.errors import SORRY
 from bot.discordbot.messages import question_in
-from bot.engine import Engine, Status
+from bot.engine import Status
 
 SEND_MESSAGES = 1 << 11
 
@@ -141,12 +141,8 @@ async def test_an_empty_mention_gets_a_nudge(knowledge: Path) -> None:
 
 
 async def test_event_errors_reach_the_user_briefly_and_the_log_fully(
-    knowledge: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    knowledge: Path, caplog: pytest.LogCaptureFixture, engine_on_fire: None
 ) -> None:
-    def broken(*_args: object, **_kwargs: object) -> None:
-        raise RuntimeError("engine on fire")
-
-    monkeypatch.setattr(Engine, "answer", broken)
     async with connected(knowledge) as h:
         dm = h.fake.dm(h.alice)
         asked = await h.fake.say(h.alice, dm, "When does the bridge reopen?")
