@@ -7,12 +7,14 @@ the way ``../shared/eval/score.py`` judges it, so a curator can pick thresholds 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from bot.config import Matching
 from bot.engine import Engine
 from bot.engine.engine import Assessment
 from bot.knowledge.sentences import split_sentences
@@ -20,6 +22,7 @@ from bot.yamlfile import Document, parse, read_text, validate
 
 THRESHOLDS = range(30, 92, 3)
 MARGINS = (0, 2, 4, 6, 8, 10, 14)
+CLEAR_MARGINS = (10, 15, 20, 25, 30, 40, 100)
 
 
 class Labelled(BaseModel):
@@ -87,12 +90,12 @@ def evaluate(engine: Engine, items: tuple[Labelled, ...]) -> list[_Case]:
     return cases
 
 
-def figures(cases: list[_Case], threshold: float, margin: float) -> tuple[float, float, float]:
+def figures(cases: list[_Case], matching: Matching) -> tuple[float, float, float]:
     """Correct % of answerable, wrong % of on-topic, declined % of unanswerable and off-topic."""
     answerable = [c for c in cases if c.item.kind == "answerable"]
     on_topic = [c for c in cases if c.item.kind != "off-topic"]
     others = [c for c in cases if c.item.kind != "answerable"]
-    answered = lambda c: c.found.answers(threshold, margin)  # noqa: E731
+    answered = lambda c: c.found.answers(matching)  # noqa: E731
     correct = sum(answered(c) and c.right for c in answerable)
     wrong = sum(answered(c) and not c.cites for c in on_topic)
     declined = sum(not answered(c) for c in others)
@@ -101,28 +104,36 @@ def figures(cases: list[_Case], threshold: float, margin: float) -> tuple[float,
 
 
 def tune(engine: Engine, paths: list[Path]) -> int:
-    """Print correct / wrong / declined % for each margin and threshold, and the best setting."""
+    """Print correct / wrong / declined % over both answering rules' settings, and the best of each."""
     items = tuple(i for p in paths for i in load_labelled(p))
     cases = evaluate(engine, items)
+    m = engine.matching
     print(
-        f"{len(items)} questions; each cell: correct% / wrong% / declined%   (now: threshold "
-        f"{engine.matching.answer_threshold:g}, margin {engine.matching.margin:g})"
+        f"{len(items)} questions; each cell: correct% / wrong% / declined%   (now: threshold {m.answer_threshold:g}, "
+        f"margin {m.margin:g}, clear_threshold {m.clear_threshold:g}, clear_margin {m.clear_margin:g})"
     )
-    print("thresh " + "".join(f"{'margin ' + str(m):>20}" for m in MARGINS))
+    _table(cases, m, ("answer_threshold", THRESHOLDS), ("margin", MARGINS))
+    _table(cases, m, ("clear_threshold", THRESHOLDS), ("clear_margin", CLEAR_MARGINS))
+    return 0
+
+
+def _table(cases: list[_Case], now: Matching, rows: tuple[str, Iterable[int]], cols: tuple[str, Iterable[int]]) -> None:
+    """One table over two settings, the others as configured, and the best cell within the wrong/declined goals."""
+    (row_key, row_values), (col_key, col_values) = rows, (cols[0], tuple(cols[1]))
+    print(f"\n{row_key:>16} " + "".join(f"{f'{col_key} {c}':>22}" for c in col_values))
     best = None
-    for t in THRESHOLDS:
-        row = []
-        for m in MARGINS:
-            c, w, d = figures(cases, t, m)
-            row.append(f"{c:5.1f} /{w:4.1f} /{d:5.1f}")
-            if w <= 1.0 and d >= 98.0 and (best is None or c > best[0]):
-                best = (c, w, d, t, m)
-        print(f"{t:>6} " + "".join(f"{cell:>20}" for cell in row))
+    for r in row_values:
+        cells = []
+        for c in col_values:
+            correct, wrong, declined = figures(cases, now.model_copy(update={row_key: r, col_key: c}))
+            cells.append(f"{correct:5.1f} /{wrong:4.1f} /{declined:5.1f}")
+            if wrong <= 1.0 and declined >= 98.0 and (best is None or correct > best[0]):
+                best = (correct, wrong, declined, r, c)
+        print(f"{r:>16} " + "".join(f"{cell:>22}" for cell in cells))
     if best:
         print(
-            f"best with wrong <= 1% and declined >= 98%: threshold {best[3]}, margin {best[4]} "
+            f"best with wrong <= 1% and declined >= 98%: {row_key} {best[3]}, {col_key} {best[4]} "
             f"-> correct {best[0]:.1f}%, wrong {best[1]:.1f}%, declined {best[2]:.1f}%"
         )
     else:
         print("no setting keeps wrong <= 1% and declined >= 98%")
-    return 0

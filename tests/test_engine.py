@@ -24,6 +24,13 @@ TYPOS = [
     ("who is vipin narrang", "us-signer"),
 ]
 
+# Worded unlike any variant, in ways the matcher is built to read.
+READ_THROUGH = [
+    ("is the ncg bilateral or multilateral", "ncg-name"),  # an alternative the story never uses is not a topic
+    ("what is the nuclear consultive groups job", "key-task-of-ncg"),  # aliases match on stems
+    ("i dont get what extended deterrence is", "extended-deterrence-meaning"),  # conversational words
+]
+
 DECLINED = [
     "what's the best pizza topping",
     "how do i reverse a list in python",
@@ -40,6 +47,30 @@ def test_answers_with_the_right_fact(engine, question, fact_id):
     assert 0 <= reply.match.score <= 100
     assert reply.match.fact.source in reply.match.story.article.replace("\n", " ")
     assert reply.revision == engine.kb.revision
+
+
+@pytest.mark.parametrize(("question", "fact_id"), READ_THROUGH)
+def test_reads_past_wording_no_variant_uses(engine, question, fact_id):
+    reply = engine.answer(question)
+    assert reply.status is Status.ANSWERED, reply
+    assert reply.match.fact.id == fact_id
+
+
+def test_unknown_alternatives_on_both_sides_still_block(engine):
+    found = engine.assess("which strategic assets, submarines or bombers")
+    assert found.unknown
+
+
+def test_a_name_the_best_fact_never_involves_blocks_the_clear_lead_rule(engine):
+    found = engine.assess("what did the joint statement say about russia")
+    assert found.strays == ("russia",)
+    assert not found.answers(engine.matching)
+
+
+def test_a_near_miss_asking_the_questions_extra_point_declines(engine):
+    reply = engine.answer("what are north korea's new missiles called")
+    assert reply.status is Status.SUGGESTIONS
+    assert reply.hint and "names of weapons" in reply.hint
 
 
 @pytest.mark.parametrize("question", DECLINED)

@@ -1,8 +1,10 @@
 """The engine: a question in, a :class:`Reply` out. No front end is known here.
 
 Deciding *whether* to answer matters more than ranking: the best fact must score above a threshold and
-beat the best fact citing a different sentence by a margin, and a curated near miss that fits the
-question at least as well as any fact turns the answer into a decline with that near miss's hint.
+beat the best fact citing a different sentence by a margin (or score fairly and lead by a wide margin,
+naming nothing the fact never involves). A curated near miss that fits the question as well as any fact,
+or nearly as well while covering what the question asks beyond the fact, turns the answer into a
+decline with that near miss's hint. A word the story never uses blocks an answer.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from bot.knowledge.base import KnowledgeBase, Story
 from bot.knowledge.schema import Fact
 
 AUTOCOMPLETE_MAX_CHARS = 100
+NEAR_MISS_SLACK = 5.0  # how far below the best fact a near miss asking the question's extra point may score
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,15 +51,16 @@ class Assessment:
     suggestions: tuple[Match, ...]
     near_miss: str | None  # the curated hint when a "not answered" variant fits at least as well
     unknown: tuple[str, ...]  # question terms the story never uses
+    strays: tuple[str, ...]  # names in the question that the best fact does not involve
 
-    def answers(self, threshold: float, margin: float) -> bool:
-        """Answer only a question the story has words for, that the best fact fits well and clearly best."""
-        return (
-            self.best is not None
-            and not self.near_miss
-            and not self.unknown
-            and self.best.score >= threshold
-            and self.margin >= margin
+    def answers(self, m: Matching) -> bool:
+        """Answer only a question the story has words for, that the best fact fits well and clearly best,
+        or fits fairly and far better than any other."""
+        if self.best is None or self.near_miss or self.unknown:
+            return False
+        score = self.best.score
+        return (score >= m.answer_threshold and self.margin >= m.margin) or (
+            score >= m.clear_threshold and self.margin >= m.clear_margin and not self.strays
         )
 
 
@@ -80,17 +84,27 @@ class Engine:
         facts, near_misses, queries = self._rank(question, story)
         m = self.matching
         offered = tuple(r.match() for r in facts[: m.max_suggestions] if r.best.score >= m.suggest_threshold)
-        near = near_misses[0] if near_misses else None
-        blocked = bool(
-            near and near.best.score >= m.suggest_threshold and (not facts or near.best.score >= facts[0].best.score)
-        )
+        top = facts[0] if facts else None
+        unexplained = top.index.unexplained(queries[top.story.id], top.best.entry.fact) if top else frozenset()
+        near = next((r for r in near_misses if self._blocks(r, top, unexplained)), None)
         return Assessment(
-            best=facts[0].match() if facts else None,
+            best=top.match() if top else None,
             margin=self._margin(facts) if facts else 0.0,
             suggestions=offered,
-            near_miss=near.best.entry.says if blocked and near else None,
-            unknown=queries[facts[0].story.id].unknown if facts else (),
+            near_miss=near.best.entry.says if near else None,
+            unknown=queries[top.story.id].unknown if top else (),
+            strays=tuple(t for t in unexplained if t in top.index.entities) if top else (),
         )
+
+    def _blocks(self, near: _Ranked, top: _Ranked | None, unexplained: frozenset[str]) -> bool:
+        """A near miss declines the question when it fits at least as well as the best fact, or nearly as well
+        while naming something the question asks that the fact never mentions ("what are the missiles called")."""
+        score = near.best.score
+        if score < self.matching.suggest_threshold:
+            return False
+        if top is None or score >= top.best.score:
+            return True
+        return score >= top.best.score - NEAR_MISS_SLACK and bool(near.best.entry.terms & unexplained)
 
     def answer(self, question: str, story: str | None = None) -> Reply:
         """Answer ``question`` from every story, or from the one named."""
@@ -104,7 +118,7 @@ class Engine:
             return Reply(
                 question, Status.SUGGESTIONS, self.kb.revision, suggestions=found.suggestions, hint=found.near_miss
             )
-        if found.answers(m.answer_threshold, m.margin):
+        if found.answers(m):
             return Reply(question, Status.ANSWERED, self.kb.revision, match=found.best)
         status = Status.SUGGESTIONS if found.suggestions else Status.NO_MATCH
         return Reply(question, status, self.kb.revision, suggestions=found.suggestions)
@@ -113,7 +127,8 @@ class Engine:
         """Answer with a chosen fact (a "did you mean" pick), scored against the question for the footer."""
         index = self._indexes[story_id]
         position, fact = next((i, f) for i, f in enumerate(index.story.facts) if f.id == fact_id)
-        scored = [s for s in index.search(index.query(question)) if s.entry.fact == position and not s.entry.says]
+        query = index.query(question, self.matching.max_question_words)
+        scored = [s for s in index.search(query) if s.entry.fact == position and not s.entry.says]
         score, variant = (scored[0].score, scored[0].entry.question) if scored else (0.0, fact.questions[0])
         match = Match(index.story, fact, round(score, 1), variant)
         return Reply(question, Status.ANSWERED, self.kb.revision, match=match)
@@ -142,7 +157,7 @@ class Engine:
         queries: dict[str, Query] = {}
         indexes = [self._indexes[story]] if story else self._indexes.values()
         for index in indexes:
-            query = queries[index.story.id] = index.query(question)
+            query = queries[index.story.id] = index.query(question, self.matching.max_question_words)
             for scored in index.search(query):
                 if scored.entry.says is not None:
                     near.append(_Ranked(index, scored))

@@ -10,6 +10,7 @@ on-topic questions the story cannot answer score low instead of matching on a sh
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -95,7 +96,16 @@ class StoryIndex:
         self._idf = {t: math.log(1 + n / df) for t, df in document_frequency.items()}
         self._idf.update((t, KIND_WEIGHT) for t in self._idf if t.startswith("?"))
         self._unknown_idf = UNKNOWN_WEIGHT * math.log(1 + n)
-        self._known = frozenset(self._idf).union(*self._sources)
+        # A word the article or an alias uses, in any form, is not "unknown" even when no variant uses it;
+        # a word only a "not answered" variant uses still is.
+        # Aliased names the article capitalises ("Russia", "Nuclear Consultative Group"): people, places, bodies.
+        self.entities = frozenset(
+            "_".join(words(canonical))
+            for canonical, phrases in story.aliases.items()
+            if any(_capitalised(phrase, story.article) for phrase in (canonical, *phrases))
+        )
+        told = [story.article, *_alias_phrases(story)]
+        self._known = frozenset(self._idf).union(*self._sources, (stem(w) for t in told for w in words(t)))
         self._postings: dict[str, list[int]] = defaultdict(list)
         for k, entry in enumerate(self.entries):
             for term in entry.terms:
@@ -127,12 +137,19 @@ class StoryIndex:
         found = process.extractOne(word, candidates, scorer=OSA.distance, score_cutoff=1 if len(word) < 8 else 2)
         return found[0] if found else word
 
-    def query(self, question: str) -> Query:
-        tokens = [self.correct(w) for w in words(question)]
+    def query(self, question: str, max_words: int | None = None) -> Query:
+        """The question's terms; only its first ``max_words`` words are read, so its cost is bounded."""
+        tokens = [self.correct(w) for w in words(question)[:max_words]]
         terms = dict.fromkeys(content_terms(self.aliases.apply(tokens)))
-        weighted = {t: self._idf.get(t, self._unknown_idf) for t in terms}
+        # "bilateral or multilateral?": an alternative the story never uses is an offered option, not a topic.
+        offered = _alternatives(tokens, self._known)
+        weighted = {t: self._idf.get(t, self._unknown_idf) for t in terms if t not in offered}
         unknown = tuple(t for t in weighted if t not in self._known)
         return Query(weighted, " ".join(sorted(weighted)), unknown)
+
+    def unexplained(self, query: Query, fact: int) -> frozenset[str]:
+        """Question terms that no variant, the answer or the source of the fact uses."""
+        return frozenset(query.terms).difference(self._bags[fact], self._answers[fact], self._sources[fact])
 
     # -- scoring --------------------------------------------------------------------------------------
 
@@ -151,7 +168,7 @@ class StoryIndex:
         for term, weight in query.terms.items():
             if term in entry.terms:
                 explained += weight
-            elif term in self._bags[f] and entry.says is None:
+            elif term in self._bags[f]:
                 explained += OTHER_VARIANT_CREDIT * weight
             elif term in self._answers[f]:
                 explained += ANSWER_CREDIT * weight
@@ -172,6 +189,25 @@ def _all_questions(fact: Fact) -> Iterable[str]:
     yield from fact.questions
     for near in fact.not_answered:
         yield from near.questions
+
+
+def _alternatives(tokens: list[str], known: frozenset[str]) -> set[str]:
+    """Stems the story never uses, offered beside one it does: "bilateral or multilateral", "a minister or a
+    general". Two unknown alternatives ("subs or bombers") are the question's topic and stay."""
+    content = [stem(t) for t in tokens if t not in STOPWORDS or t == "or"]
+    offered = set()
+    for i in range(1, len(content) - 1):
+        if content[i] == "or":
+            left, right = content[i - 1], content[i + 1]
+            if (left in known) != (right in known):
+                offered.add(right if left in known else left)
+    return offered
+
+
+def _capitalised(phrase: str, text: str) -> bool:
+    """Whether ``text`` writes every word of ``phrase`` with a capital: a name, not a common noun."""
+    parts = words(phrase)
+    return bool(parts) and re.search(r"\b" + r"\W+".join(re.escape(w.capitalize()) for w in parts), text) is not None
 
 
 def _alias_phrases(story: Story) -> Iterable[str]:

@@ -30,7 +30,9 @@ STOPWORDS = frozenset(
     wht abt bout tho kinda sorta gonna wanna lol whos wheres whens hows im ive
     um uh hmm wait btw idk anyway honestly seriously even stuff thing things something anything someone guys
     yeah yep sure right quick quickly real briefly simply simple short gist
-    article story news report piece mention mentions mentioned according""".split()
+    article story news report piece mention mentions mentioned according
+    dont doesnt didnt isnt arent wasnt werent cant couldnt wont wouldnt shouldnt id youre theyre thats theres w
+    hear heard hearing understand wonder wondering curious confused everything""".split()
 )
 
 QUESTION_KINDS = {
@@ -94,24 +96,28 @@ def kind_of(tokens: Sequence[str]) -> str | None:
 
 
 class Aliases:
-    """A story's phrase table: every listed phrase becomes its canonical phrase's single term."""
+    """A story's phrase table: every listed phrase becomes its canonical phrase's single term.
+
+    Phrases match on word stems, so "nuclear consultive groups" still finds "nuclear consultative group".
+    """
 
     def __init__(self, table: Mapping[str, Iterable[str]]) -> None:
         self._phrases: dict[tuple[str, ...], str] = {}
         for canonical, phrases in table.items():
             term = "_".join(words(canonical))
             for phrase in (canonical, *phrases):
-                if key := tuple(words(phrase)):
+                if key := tuple(map(stem, words(phrase))):
                     self._phrases[key] = term
         self._longest = max(map(len, self._phrases), default=0)
 
     def apply(self, tokens: Sequence[str]) -> list[str]:
         """Replace every aliased phrase, longest first, by its canonical term."""
+        stems = [stem(t) for t in tokens]
         out: list[str] = []
         i = 0
         while i < len(tokens):
             for size in range(min(self._longest, len(tokens) - i), 0, -1):
-                term = self._phrases.get(tuple(tokens[i : i + size]))
+                term = self._phrases.get(tuple(stems[i : i + size]))
                 if term:
                     out.append(term)
                     i += size
