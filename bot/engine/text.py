@@ -82,8 +82,15 @@ _NOUN_KINDS = {
 }
 
 
+_GIST_WORDS = frozenset("summary summarize summarise summarized sum gist tldr tl recap overview".split())
+
+
 def kind_of(tokens: Sequence[str]) -> str | None:
-    """The kind of answer a question wants, when its wording says: who, when, where, why or count."""
+    """The kind of answer a question wants, when its wording says: who, when, where, why, count, or the gist
+    ("what is this story about", "tl;dr"), which is worded in function words only."""
+    about_nothing = len(tokens) > 1 and tokens[0] in {"what", "whats"} and tokens[-1] == "about"
+    if _GIST_WORDS.intersection(tokens) or (about_nothing and STOPWORDS.issuperset(tokens[1:-1])):
+        return "gist"
     for i, token in enumerate(tokens):
         after = tokens[i + 1] if i + 1 < len(tokens) else ""
         if token == "how" and after in {"many", "much", "long", "old", "often"}:
