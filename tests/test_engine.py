@@ -29,6 +29,9 @@ READ_THROUGH = [
     ("is the ncg bilateral or multilateral", "ncg-name"),  # an alternative the story never uses is not a topic
     ("what is the nuclear consultive groups job", "key-task-of-ncg"),  # aliases match on stems
     ("i dont get what extended deterrence is", "extended-deterrence-meaning"),  # conversational words
+    ("was it signed on a monday", "signing-day"),  # any weekday asks for the day
+    ("washington decl. adopted when", "washington-declaration-when"),  # abbreviations of story words
+    ("what's the story about", "summary"),  # a question in function words only asks for the gist
 ]
 
 DECLINED = [

@@ -29,6 +29,7 @@ SOURCE_CREDIT = 0.3
 RECALL_BETA = 2.0  # recall (the question is explained) matters more than precision (the variant is used up)
 STRING_WEIGHT = 0.3  # character-level similarity, for word order and what stems miss
 KIND_WEIGHT = 2.0  # a who/when/where/why/how-many question term weighs like a rare word
+ABBREVIATION_SHARE = 0.75  # "def" -> "defense" only when that word family has this share of the candidates
 UNKNOWN_WEIGHT = 1.5  # words the story never uses weigh this much more than its rarest word
 
 
@@ -122,9 +123,9 @@ class StoryIndex:
         return Entry(fact, question, frozenset(terms), " ".join(sorted(set(terms))), says)
 
     def correct(self, word: str) -> str:
-        """The story's own word for a misspelt one, or the word unchanged when none is close enough."""
+        """The story's own word for a misspelt or abbreviated one ("decl", "def"), or the word unchanged."""
         if (
-            len(word) < 5
+            len(word) < 3
             or not word.isalpha()
             or word in self.vocabulary
             or word in STOPWORDS
@@ -132,10 +133,25 @@ class StoryIndex:
             or stem(word) in self._stems
         ):
             return word
+        if len(word) < 5:
+            return self._expand(word)
         # A typo rarely hits the first letter; demanding it keeps real words from becoming story words.
         candidates = [w for w in self._spellable if w[0] == word[0]]
         found = process.extractOne(word, candidates, scorer=OSA.distance, score_cutoff=1 if len(word) < 8 else 2)
         return found[0] if found else word
+
+    def _expand(self, short: str) -> str:
+        """The story word a short unknown word abbreviates, when one family of words clearly dominates."""
+        families: Counter[str] = Counter()
+        for w in self._spellable:
+            if w.startswith(short) and len(w) >= len(short) + 3:
+                families[stem(w)] += self.vocabulary[w]
+        if not families:
+            return short
+        family, count = families.most_common(1)[0]
+        if count < ABBREVIATION_SHARE * families.total():
+            return short
+        return max((w for w in self._spellable if stem(w) == family), key=self.vocabulary.__getitem__)
 
     def query(self, question: str, max_words: int | None = None) -> Query:
         """The question's terms; only its first ``max_words`` words are read, so its cost is bounded."""
@@ -168,7 +184,7 @@ class StoryIndex:
         for term, weight in query.terms.items():
             if term in entry.terms:
                 explained += weight
-            elif term in self._bags[f]:
+            elif term in self._bags[f] and not (entry.says and term.startswith("?")):
                 explained += OTHER_VARIANT_CREDIT * weight
             elif term in self._answers[f]:
                 explained += ANSWER_CREDIT * weight

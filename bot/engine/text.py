@@ -139,11 +139,17 @@ class Aliases:
         return set(self._phrases.values())
 
 
+# Any day of the week is one term: "was it signed on Monday?" asks the same fact as "... on Thursday?".
+_WEEKDAYS = dict.fromkeys("monday tuesday wednesday thursday friday saturday sunday".split(), "weekday")
+
+
 def content_terms(tokens: Sequence[str]) -> list[str]:
     """Stems of the words that carry meaning, in order (alias terms kept whole), then the question's kind.
 
     The kind is a term of its own ("?where"), so a where-question is explained best by a where-variant.
     """
-    terms = [t if "_" in t else stem(t) for t in tokens if t not in STOPWORDS and t not in QUESTION_KINDS]
+    terms = [
+        t if "_" in t else _WEEKDAYS.get(t) or stem(t) for t in tokens if t not in STOPWORDS and t not in QUESTION_KINDS
+    ]
     kind = kind_of(tokens)
     return [*terms, f"?{kind}"] if kind else terms
