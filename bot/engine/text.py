@@ -58,7 +58,8 @@ def stem(word: str) -> str:
 def normalize(text: str) -> str:
     """Fold case, width and look-alike characters so that equal words compare equal."""
     text = unicodedata.normalize("NFKC", text).translate(_QUOTES).casefold()
-    text = "".join(c for c in text if unicodedata.category(c) != "Cf")  # zero-width and direction marks
+    if not text.isascii():  # ASCII has none; skipping the scan makes loading a large fact base much faster
+        text = "".join(c for c in text if unicodedata.category(c) != "Cf")  # zero-width and direction marks
     text = _ABBREVIATION_DOT.sub("", text)
     return _POSSESSIVE.sub("", text)
 
@@ -83,13 +84,15 @@ _NOUN_KINDS = {
 
 
 _GIST_WORDS = frozenset("summary summarize summarise summarized sum gist tldr tl recap overview".split())
+_STORY_WORDS = frozenset("article story news report piece".split())
 
 
 def kind_of(tokens: Sequence[str]) -> str | None:
     """The kind of answer a question wants, when its wording says: who, when, where, why, count, or the gist
     ("what is this story about", "tl;dr"), which is worded in function words only."""
     about_nothing = len(tokens) > 1 and tokens[0] in {"what", "whats"} and tokens[-1] == "about"
-    if _GIST_WORDS.intersection(tokens) or (about_nothing and STOPWORDS.issuperset(tokens[1:-1])):
+    only_the_story = bool(_STORY_WORDS.intersection(tokens)) and STOPWORDS.issuperset(tokens)
+    if _GIST_WORDS.intersection(tokens) or only_the_story or (about_nothing and STOPWORDS.issuperset(tokens[1:-1])):
         return "gist"
     for i, token in enumerate(tokens):
         after = tokens[i + 1] if i + 1 < len(tokens) else ""
