@@ -6,13 +6,17 @@ which beats the default.
 
 from __future__ import annotations
 
+import logging
 import os
+import stat
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 from bot.yamlfile import parse, read_text, validate
+
+log = logging.getLogger(__name__)
 
 
 class Section(BaseModel):
@@ -26,11 +30,17 @@ class Matching(Section):
     """Answer only when the best fact scores at least this."""
     margin: Annotated[float, Field(ge=0, le=100)] = 4.0
     """... and beats the best fact citing a different sentence by at least this."""
+    clear_threshold: Annotated[float, Field(ge=0, le=100)] = 58.0
+    clear_margin: Annotated[float, Field(ge=0, le=100)] = 20.0
+    """Also answer a best fact scoring at least ``clear_threshold`` that leads every rival by ``clear_margin``:
+    a question worded unlike any variant can still point at one fact only."""
     suggest_threshold: Annotated[float, Field(ge=0, le=100)] = 40.0
     """Offer facts scoring at least this as "did you mean" when declining."""
     max_suggestions: Annotated[int, Field(ge=0, le=3)] = 3
     max_question_length: Annotated[int, Field(ge=1, le=4000)] = 500
     """Longer questions are declined with reason "too_long" (the slash option's limit too)."""
+    max_question_words: Annotated[int, Field(ge=1, le=1000)] = 60
+    """Only a question's first this-many words are matched, so no question costs more than that to answer."""
 
 
 class Limits(Section):
@@ -53,10 +63,73 @@ class Discord(Section):
     suggestion_seconds: Annotated[float, Field(gt=0, le=840)] = 180.0
     """How long "did you mean" buttons stay live; at most 14 minutes, because an ephemeral reply can only
     be edited (to disable its buttons) while its 15-minute interaction token lasts."""
+    admin_guilds: tuple[int, ...] = ()
+    """Servers whose members with Manage Server may also reload; the fact base is shared by every server."""
+    answer_mentions: bool = True
+    """Answer messages that mention the bot in servers."""
+    answer_dms: bool = True
+    """Answer direct messages."""
+    private_answers: bool = False
+    """Show /ask answers only to the asker unless they pass ``private: False``."""
+    dev_guild: int | None = None
+    """While developing: publish the commands to this server only, where they show up at once."""
+    shard_count: Annotated[int, Field(ge=1)] | None = None
+    """Run as an AutoShardedClient with this many shards in total."""
+    shard_ids: Annotated[tuple[Annotated[int, Field(ge=0)], ...], Field(min_length=1)] | None = None
+    """The shards this process runs (needs ``shard_count``); default all of them."""
+    watch_knowledge: bool = False
+    """Reload when a knowledge file changes, as /reload does."""
+    health_port: Annotated[int, Field(ge=0, le=65535)] | None = None
+    """Serve a liveness check on http://127.0.0.1:PORT/health (0 picks a free port and logs it)."""
+
+    @model_validator(mode="after")
+    def _shards_fit(self) -> Discord:
+        if self.shard_ids is not None and self.shard_count is None:
+            raise ValueError("shard_ids needs shard_count")
+        if self.shard_ids is not None and self.shard_count is not None and max(self.shard_ids) >= self.shard_count:
+            raise ValueError(f"shard_ids must be below shard_count ({self.shard_count})")
+        return self
 
 
 class Logging(Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    format: str | None = None
+    """A logging.Formatter format string; default discord.py's (coloured on a terminal)."""
+
+    @field_validator("format")
+    @classmethod
+    def _formats(cls, value: str | None) -> str | None:
+        if value is not None:
+            logging.Formatter(value)  # raises ValueError naming what is wrong, e.g. "%(message" unclosed
+        return value
+
+
+class Storage(Section):
+    """Where storybot keeps what must outlive a run."""
+
+    state_dir: str | None = None
+    """Default $XDG_STATE_HOME/storybot, else ~/.local/state/storybot."""
+
+    @property
+    def state_path(self) -> Path:
+        """The state directory, resolved now (not when the config was read), so tests can redirect it."""
+        if self.state_dir:
+            return Path(self.state_dir).expanduser()
+        xdg = os.environ.get("XDG_STATE_HOME", "").strip()
+        base = Path(xdg) if xdg and Path(xdg).is_absolute() else Path.home() / ".local" / "state"
+        return base / "storybot"
+
+
+class Records(Section):
+    """What people asked that went wrong, kept under the state directory for ``storybot misses``."""
+
+    enabled: bool = True
+    retention_days: Annotated[int, Field(ge=1)] = 90
+    """Records older than this are deleted."""
+    record_dms: bool = True
+    """Keep questions asked in DMs too."""
+    near_band: Annotated[float, Field(ge=0, le=100)] = 8.0
+    """Answers scoring below ``answer_threshold`` + this are kept as near-threshold answers."""
 
 
 class Config(Section):
@@ -66,6 +139,8 @@ class Config(Section):
     limits: Limits = Limits()
     discord: Discord = Discord()
     logging: Logging = Logging()
+    storage: Storage = Storage()
+    records: Records = Records()
 
 
 def config_path(flag: str | None) -> Path | None:
@@ -84,4 +159,19 @@ def load_config(path: Path | None) -> Config:
         return Config()
     limits = Limits()
     text = read_text(path, str(path), max_bytes=limits.max_file_bytes)
-    return validate(Config, parse(text, str(path), max_nodes=limits.max_yaml_values))
+    config = validate(Config, parse(text, str(path), max_nodes=limits.max_yaml_values))
+    if config.discord.token is not None:
+        warn_if_others_can_read(path)
+    return config
+
+
+def warn_if_others_can_read(path: Path) -> None:
+    """A token in a file other users can read is a token they can use: say so (the file's owner decides)."""
+    mode = path.stat().st_mode
+    if os.name == "posix" and mode & (stat.S_IRGRP | stat.S_IROTH):
+        log.warning(
+            "%s holds the Discord token and other users can read it (mode %04o); run: chmod 600 %s",
+            path,
+            stat.S_IMODE(mode),
+            path,
+        )

@@ -6,9 +6,10 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot.cache import load_engine
 from bot.config import Config
 from bot.engine import Engine
-from bot.knowledge import KnowledgeBase, load_knowledge
+from bot.knowledge import KnowledgeBase
 from bot.yamlfile import FileErrors, Problem
 
 
@@ -44,7 +45,7 @@ class Library:
 
     @staticmethod
     def _build(knowledge_dir: Path, config: Config) -> Engine:
-        return Engine(load_knowledge(knowledge_dir, config.limits), config.matching)
+        return load_engine(knowledge_dir, config)
 
     @property
     def engine(self) -> Engine:

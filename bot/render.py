@@ -43,7 +43,11 @@ def render_text(reply: Reply, max_question_length: int | None = None) -> str:
     lines = [decline_line(reply, max_question_length)]
     if reply.suggestions:
         lines.append("Did you mean:")
-        lines += [f"  {i}. {s.variant}" for i, s in enumerate(reply.suggestions, 1)]
+        several = len({s.story.id for s in reply.suggestions}) > 1  # then say which story each is about
+        lines += [
+            f"  {i}. {s.variant}" + (f" ({s.story.meta.title})" if several else "")
+            for i, s in enumerate(reply.suggestions, 1)
+        ]
     return "\n".join(lines)
 
 

@@ -7,6 +7,7 @@ memory. Sequences become tuples, so whatever is built from them is immutable.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +21,10 @@ M = TypeVar("M", bound=BaseModel)
 
 _TEXT_TAG = "tag:yaml.org,2002:str"
 _MERGE_TAG = "tag:yaml.org,2002:merge"
+_COLLECTION_TAGS = frozenset({"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"})
+MAX_DEPTH = 50  # facts.yaml needs 6 levels; PyYAML itself overflows Python's stack at a few hundred
+SECRET_KEYS = frozenset({"token"})  # values never echoed in a message
+_BRACKETS = re.compile(r"[\[\]{}]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,8 +93,12 @@ class _Builder:
     def build(self, node: yaml.Node, path: Path_ = ()) -> Any:
         self.nodes += 1
         if self.nodes > self.max_nodes:
-            raise _TooBig(node)
+            raise _TooBig(node, f"more than {self.max_nodes} values (an alias bomb?)")
+        if len(path) > MAX_DEPTH:  # also ends a recursive alias (&a [*a])
+            raise _TooBig(node, f"nested more than {MAX_DEPTH} levels deep")
         self.lines[path] = node.start_mark.line + 1
+        if isinstance(node, yaml.CollectionNode) and node.tag not in _COLLECTION_TAGS:
+            self._fail(node, path, f"YAML tags ({node.tag.replace('tag:yaml.org,2002:', '!!')}) are not supported")
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node, path)
         if isinstance(node, yaml.SequenceNode):
@@ -116,14 +125,35 @@ class _Builder:
 
 
 class _TooBig(Exception):
-    def __init__(self, node: yaml.Node) -> None:
-        self.node = node
+    def __init__(self, node: yaml.Node, message: str) -> None:
+        self.line = node.start_mark.line + 1
+        self.message = message
 
 
 def parse(text: str, name: str, *, max_nodes: int = 200_000) -> Document:
-    """Parse one YAML document; raise :class:`FileErrors` naming the file and line of each problem."""
+    """Parse one YAML document; raise :class:`FileErrors` naming the file and line of each problem.
+
+    libyaml composes when PyYAML has it (ten times faster on a large fact base); a file with any problem is
+    read again by PyYAML's own composer, whose errors and limits the messages here are worded for."""
+    if yaml.__with_libyaml__:
+        try:
+            return _parse(text, name, max_nodes, yaml.CSafeLoader)
+        except FileErrors:
+            pass
+    return _parse(text, name, max_nodes, yaml.SafeLoader)
+
+
+def _parse(text: str, name: str, max_nodes: int, loader: type) -> Document:
+    if problem := _flow_too_deep(text, name):
+        raise FileErrors([problem])
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = yaml.compose(text, Loader=loader)
+    except RecursionError:
+        raise FileErrors([_too_deep(text, name)]) from None
+    except yaml.reader.ReaderError as exc:  # a control character; it has a position, not a line
+        line = text[: exc.position].count("\n") + 1
+        message = f"invalid YAML: character U+{exc.character:04X} is not allowed here; delete it"
+        raise FileErrors([Problem(name, line, "", message)]) from None
     except yaml.composer.ComposerError as exc:
         if "expected a single document" in str(exc):
             line = exc.problem_mark.line + 1 if exc.problem_mark else None
@@ -137,8 +167,7 @@ def parse(text: str, name: str, *, max_nodes: int = 200_000) -> Document:
     try:
         data = builder.build(node)
     except _TooBig as big:
-        line = big.node.start_mark.line + 1
-        raise FileErrors([Problem(name, line, "", f"more than {max_nodes} values (an alias bomb?)")]) from None
+        raise FileErrors([Problem(name, big.line, "", big.message)]) from None
     except yaml.YAMLError as exc:
         raise FileErrors([_yaml_problem(exc, name)]) from None
     if builder.problems:
@@ -146,12 +175,46 @@ def parse(text: str, name: str, *, max_nodes: int = 200_000) -> Document:
     return Document(data, builder.lines, name)
 
 
+def _flow_too_deep(text: str, name: str) -> Problem | None:
+    """Brackets nested past :data:`MAX_DEPTH`, found before PyYAML, whose scanner takes time quadratic in them.
+
+    Brackets inside quoted text count too; no real file nests 50 of them.
+    """
+    if text.count("[") + text.count("{") <= MAX_DEPTH:
+        return None
+    depth = 0
+    for bracket in _BRACKETS.finditer(text):
+        depth = depth + 1 if bracket.group() in "[{" else max(0, depth - 1)
+        if depth > MAX_DEPTH:
+            line = text.count("\n", 0, bracket.start()) + 1
+            return Problem(name, line, "", f"nested more than {MAX_DEPTH} levels deep")
+    return None
+
+
+def _too_deep(text: str, name: str) -> Problem:
+    """Where ``text`` first nests deeper than :data:`MAX_DEPTH` (the parser, unlike the composer, is not recursive)."""
+    depth = 0
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                return Problem(name, event.start_mark.line + 1, "", f"nested more than {MAX_DEPTH} levels deep")
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+    return Problem(name, None, "", f"nested more than {MAX_DEPTH} levels deep")
+
+
 def _yaml_problem(exc: yaml.YAMLError, name: str) -> Problem:
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     line = mark.line + 1 if mark else None
     what = getattr(exc, "problem", None) or str(exc)
     context = getattr(exc, "context", None)
+    started = getattr(exc, "context_mark", None)
+    if context and started and mark and started.line != mark.line:
+        context += f" that starts on line {started.line + 1}"
     message = f"{context}, {what}" if context else str(what)
+    if "'\\t'" in message:
+        message += " (indent with spaces; YAML does not allow tabs there)"
     return Problem(name, line, "", f"invalid YAML: {message}")
 
 
@@ -160,15 +223,20 @@ def read_text(path: Path, name: str, *, max_bytes: int) -> str:
     try:
         size = path.stat().st_size
         if size > max_bytes:
-            raise FileErrors([Problem(name, None, "", f"the file is {size} bytes, over the cap of {max_bytes}")])
+            message = f"the file is {size} bytes, over the cap of {max_bytes} (limits.max_file_bytes)"
+            raise FileErrors([Problem(name, None, "", message)])
         raw = path.read_bytes()
     except OSError as exc:
         raise FileErrors([Problem(name, None, "", f"cannot read: {exc.strerror or exc}")]) from None
     try:
-        return raw.decode("utf-8-sig")
+        text = raw.decode("utf-8-sig")  # editors may start a file with a byte-order mark; that one is fine
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise FileErrors([Problem(name, line, "", f"not UTF-8 text (byte {raw[exc.start]:#04x})")]) from None
+    if (at := text.find("\ufeff")) >= 0:  # invisible, and it would become part of a key or a word
+        line = text[:at].count("\n") + 1
+        raise FileErrors([Problem(name, line, "", "a byte-order mark (U+FEFF) inside the file; delete it")])
+    return text
 
 
 def validate(model: type[M], doc: Document) -> M:
@@ -185,10 +253,10 @@ def _problems(exc: ValidationError, doc: Document) -> Iterator[Problem]:
         # pydantic also calls a list too short when its only items failed; the item errors say more
         if error["type"] == "too_short" and any(len(p) > len(path) and p[: len(path)] == path for p, _ in errors):
             continue
-        yield doc.problem(path, _message(error))
+        yield doc.problem(path, _message(error, secret=bool(path) and path[-1] in SECRET_KEYS))
 
 
-def _message(error: Any) -> str:
+def _message(error: Any, *, secret: bool = False) -> str:
     kind, given = error["type"], error.get("input")
     if kind == "extra_forbidden":
         return "unknown key"
@@ -196,18 +264,27 @@ def _message(error: Any) -> str:
         return "required, but missing"
     if kind == "string_type":
         if isinstance(given, bool | int | float) or given is None:
-            return f"expected a string, got {_yaml_word(given)}; put it in quotes to keep it as text"
+            return f"expected a string, got {_yaml_word(given, secret)}; put it in quotes to keep it as text"
         return "expected a string"
+    if kind in {"int_type", "float_type"} and isinstance(given, str) and not secret:
+        return f"expected a number, got text ({given!r}); write it without quotes"
     if kind in {"tuple_type", "list_type"}:
         return "expected a list"
     if kind in {"dict_type", "model_type", "model_attributes_type"}:
         return "expected a mapping (key: value)"
+    if kind == "too_short":
+        least = error["ctx"]["min_length"]
+        return "must not be empty" if least == 1 else f"needs at least {least} items"
+    if kind == "too_long":
+        return f"{error['ctx']['actual_length']} items, over the limit of {error['ctx']['max_length']}"
+    if kind == "string_too_long":
+        return f"{len(given)} characters, over the limit of {error['ctx']['max_length']}"
     return error["msg"][0].lower() + error["msg"][1:]
 
 
-def _yaml_word(value: object) -> str:
+def _yaml_word(value: object, secret: bool) -> str:
     if value is None:
         return "nothing (null)"
     if isinstance(value, bool):
         return f"a boolean ({str(value).lower()})"
-    return f"a number ({value})"
+    return "a number" if secret else f"a number ({value})"

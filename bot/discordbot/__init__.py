@@ -1,5 +1,5 @@
-"""The Discord front end (``storybot run``); the only package that imports discord."""
+"""The Discord front end (``storybot run``, ``storybot sync``); the only package that imports discord."""
 
-from bot.discordbot.startup import run
+from bot.discordbot.startup import run, sync
 
-__all__ = ["run"]
+__all__ = ["run", "sync"]

@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
-from bot.discordbot import render
+from bot.discordbot import feedback, render
+from bot.engine import Reply
 
 if TYPE_CHECKING:
     from bot.discordbot.app import StoryBot
@@ -37,6 +38,8 @@ async def on_message(bot: StoryBot, message: discord.Message) -> None:
     if me is None or message.author.bot or message.author.id == me.id or message.type not in ASKING:
         return
     direct = message.guild is None
+    if not (bot.config.discord.answer_dms if direct else bot.config.discord.answer_mentions):
+        return  # switched off in the config
     question = question_in(message.content, me.id, direct=direct)
     if question is None:
         return
@@ -50,10 +53,19 @@ async def on_message(bot: StoryBot, message: discord.Message) -> None:
             await _send(message, perms, content=render.cooldown_notice(verdict.retry_after))
         return
     reply = bot.engine.answer(question)
+    await _respond(bot, message, perms, reply, direct=direct)
+    await feedback.record(bot, message.author.id, reply, direct=direct)
+
+
+async def _respond(
+    bot: StoryBot, message: discord.Message, perms: discord.Permissions, reply: Reply, *, direct: bool
+) -> None:
+    question = reply.question
     if reply.answered:
         out = render.answer(reply, embed=perms.embed_links, asked=False)
-        await _send(message, perms, content=out.content, embed=out.embed)
+        await _send(message, perms, content=out.content, embed=out.embed, view=feedback.votes(reply))
         return
+    log.debug("declined a %s (%s): %r", "DM" if direct else "mention", reply.reason or reply.status, question)
     text = render.decline(reply, max_question_length=bot.config.matching.max_question_length, echo=direct)
     if not reply.suggestions:
         await _send(message, perms, content=text)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from dataclasses import dataclass
 
 import discord
@@ -24,6 +25,9 @@ BUTTON_LABEL_LIMIT = 80
 ASKED_LIMIT = 200  # how much of a question is echoed in a decline
 
 DID_YOU_MEAN = "Did you mean:"
+# Escaped one by one (discord.utils.escape_markdown leaves the inside of [text](link) as it is). A question
+# is never shown from the start of a line, so # and > stay text unescaped.
+_MARKUP = re.compile(r"[\\*_~|`\[\]]")
 
 # Relative time words mean "relative to when the story ran", so they are attributed, not restated.
 _RELATIVE_TIME = re.compile(
@@ -48,9 +52,11 @@ def shorten(text: str, limit: int) -> str:
 
 
 def shown(text: str, limit: int) -> str:
-    """User input made safe to show: one line, truncated, no markdown, no mention or link syntax."""
-    escaped = discord.utils.escape_mentions(discord.utils.escape_markdown(shorten(text, limit)))
-    escaped = escaped.replace("://", ":\u200b//")  # no autolinks, so no link previews either
+    """User input made safe to show: one line, truncated, no markdown, mention, link or direction syntax."""
+    # format characters (zero-width, right-to-left overrides) could hide or reorder the text around them
+    plain = "".join(c for c in shorten(text, limit) if unicodedata.category(c) != "Cf")
+    plain = plain.replace("://", ":\u200b//")  # no autolinks, so no link previews either
+    escaped = discord.utils.escape_mentions(_MARKUP.sub(r"\\\g<0>", plain))
     return shorten(escaped, limit)
 
 

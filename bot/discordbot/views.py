@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
-from bot.discordbot import render
+from bot.discordbot import feedback, render
 from bot.discordbot.cooldown import Clock
 from bot.discordbot.errors import report_interaction_error
 from bot.engine import Engine, Reply
@@ -64,7 +64,7 @@ class Offers:
             asker_id=asker_id,
             question=reply.question,
             picks=tuple((m.story.id, m.fact.id) for m in reply.suggestions),
-            labels=tuple(render.shorten(m.variant, render.BUTTON_LABEL_LIMIT) for m in reply.suggestions),
+            labels=tuple(render.shorten(label, render.BUTTON_LABEL_LIMIT) for label in _labels(reply)),
             expires_at=self.clock() + self.lifetime,
         )
         return key, self.view(key)
@@ -96,6 +96,13 @@ class Offers:
         return out
 
 
+def _labels(reply: Reply) -> list[str]:
+    """Each suggestion's question; with suggestions from several stories, also the story it is about."""
+    if len({m.story.id for m in reply.suggestions}) < 2:
+        return [m.variant for m in reply.suggestions]
+    return [f"{m.variant} · {m.story.meta.title}" for m in reply.suggestions]
+
+
 class OfferButton(
     discord.ui.DynamicItem[discord.ui.Button[Any]],
     template=r"storybot:offer:(?P<key>[0-9a-f]{16}):(?P<index>[0-2])",
@@ -122,7 +129,8 @@ class OfferButton(
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         # discord.py only logs what a dynamic item raises; route it to the handler that tells the user
         try:
-            await press(interaction, self.key, self.index)
+            async with interaction.client.in_flight.track():
+                await press(interaction, self.key, self.index)
         except Exception as exc:
             await report_interaction_error(interaction, exc)
 
@@ -148,7 +156,10 @@ async def press(interaction: discord.Interaction[StoryBot], key: str, index: int
         return
     reply = engine.answer_fact(story_id, fact_id, offer.question)
     out = render.answer(reply, embed=interaction.app_permissions.embed_links)
-    await interaction.response.send_message(content=out.content, embed=out.embed or discord.utils.MISSING)
+    await interaction.response.send_message(
+        content=out.content, embed=out.embed or discord.utils.MISSING, view=feedback.votes(reply)
+    )
+    await feedback.record(bot, interaction.user.id, reply, direct=interaction.guild_id is None, picked=True)
 
 
 def _has_fact(engine: Engine, story_id: str, fact_id: str) -> bool:

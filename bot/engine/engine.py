@@ -16,6 +16,7 @@ from rapidfuzz import fuzz, process, utils
 from bot.config import Matching
 from bot.engine.index import Query, Scored, StoryIndex
 from bot.engine.reply import Match, Reason, Reply, Status
+from bot.engine.retrieval import Choices, Retrieval
 from bot.knowledge.base import KnowledgeBase, Story
 from bot.knowledge.schema import Fact
 
@@ -71,6 +72,8 @@ class Engine:
         self.kb = kb
         self.matching = matching or Matching()
         self._indexes = {story.id: StoryIndex(story) for story in kb.stories}
+        self._positions = {story.id: pos for pos, story in enumerate(kb.stories)}
+        self._retrieval = Retrieval(list(self._indexes.values()))
         self._choices = [
             (q, story.id, fact.id)
             for story in kb.stories
@@ -78,10 +81,14 @@ class Engine:
             for q in fact.questions
             if len(q) <= AUTOCOMPLETE_MAX_CHARS
         ]
+        self._finder = Choices([c[0] for c in self._choices])
+        self._firsts = list({(s, f): q for q, s, f in reversed(self._choices)}.values())[::-1]
 
-    def assess(self, question: str, story: str | None = None) -> Assessment:
-        """Rank the facts for ``question`` without deciding; :meth:`answer` and ``storybot tune`` decide."""
-        facts, near_misses, queries = self._rank(question, story)
+    def assess(self, question: str, story: str | None = None, floor: float = 0.0) -> Assessment:
+        """Rank the facts for ``question`` without deciding; :meth:`answer` and ``storybot tune`` decide.
+
+        Facts scoring below ``floor`` may be left out (0: the assessment is exact whatever is decided)."""
+        facts, near_misses, queries = self._rank(question, story, floor)
         m = self.matching
         offered = tuple(r.match() for r in facts[: m.max_suggestions] if r.best.score >= m.suggest_threshold)
         top = facts[0] if facts else None
@@ -113,7 +120,7 @@ class Engine:
             return Reply(question, Status.NO_MATCH, self.kb.revision, reason=Reason.EMPTY)
         if len(question) > m.max_question_length:
             return Reply(question, Status.NO_MATCH, self.kb.revision, reason=Reason.TOO_LONG)
-        found = self.assess(question, story)
+        found = self.assess(question, story, self._floor())
         if found.near_miss:
             return Reply(
                 question, Status.SUGGESTIONS, self.kb.revision, suggestions=found.suggestions, hint=found.near_miss
@@ -136,10 +143,9 @@ class Engine:
     def complete(self, text: str, limit: int = 25) -> list[str]:
         """Question variants for autocomplete: the best per fact, each short enough for Discord."""
         if not text.strip():
-            firsts = {(s, f): q for q, s, f in reversed(self._choices)}
-            return list(reversed(firsts.values()))[:limit]
+            return self._firsts[:limit]
         found = process.extract(
-            text, [c[0] for c in self._choices], scorer=fuzz.WRatio, processor=utils.default_process, limit=limit * 4
+            text, self._finder.candidates(text), scorer=fuzz.WRatio, processor=utils.default_process, limit=limit * 4
         )
         seen: set[tuple[str, str]] = set()
         out: list[str] = []
@@ -150,22 +156,28 @@ class Engine:
                 out.append(question)
         return out[:limit]
 
-    def _rank(self, question: str, story: str | None) -> tuple[list[_Ranked], list[_Ranked], dict[str, Query]]:
+    def _floor(self) -> float:
+        """The score below which a fact changes no reply: it is neither answered nor suggested, and as a rival
+        it leaves the best fact's margin above both ``margin`` and ``clear_margin`` (see Assessment.answers)."""
+        m = self.matching
+        return max(0.0, min(m.suggest_threshold, m.answer_threshold - m.margin, m.clear_threshold - m.clear_margin))
+
+    def _rank(
+        self, question: str, story: str | None, floor: float = 0.0
+    ) -> tuple[list[_Ranked], list[_Ranked], dict[str, Query]]:
         """The best entry per fact, facts and near misses apart, best first; and each story's reading."""
-        facts: dict[tuple[str, int], _Ranked] = {}
-        near: list[_Ranked] = []
-        queries: dict[str, Query] = {}
-        indexes = [self._indexes[story]] if story else self._indexes.values()
-        for index in indexes:
-            query = queries[index.story.id] = index.query(question, self.matching.max_question_words)
-            for scored in index.search(query):
-                if scored.entry.says is not None:
-                    near.append(_Ranked(index, scored))
-                else:
-                    facts.setdefault((index.story.id, scored.entry.fact), _Ranked(index, scored))
-        ranked = sorted(facts.values(), key=lambda r: r.best.score, reverse=True)
-        near.sort(key=lambda r: r.best.score, reverse=True)
-        return ranked, near, queries
+        m = self.matching
+        positions = [self._positions[story]] if story else range(len(self._positions))
+        facts, near, queries = self._retrieval.rank(
+            question,
+            positions,
+            max_words=m.max_question_words,
+            floor=floor,
+            near_floor=m.suggest_threshold,
+            near_slack=NEAR_MISS_SLACK,
+            keep=m.max_suggestions,
+        )
+        return [_Ranked(*pair) for pair in facts], [_Ranked(*pair) for pair in near], queries
 
     @staticmethod
     def _margin(ranked: list[_Ranked]) -> float:

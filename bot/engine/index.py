@@ -155,7 +155,11 @@ class StoryIndex:
 
     def query(self, question: str, max_words: int | None = None) -> Query:
         """The question's terms; only its first ``max_words`` words are read, so its cost is bounded."""
-        tokens = [self.correct(w) for w in words(question)[:max_words]]
+        return self.read([self.correct(w) for w in words(question)[:max_words]])
+
+    def read(self, tokens: list[str]) -> Query:
+        """The terms of a question's words, once corrected (the index skips :meth:`correct` for a story whose
+        words cannot correct any of them)."""
         terms = dict.fromkeys(content_terms(self.aliases.apply(tokens)))
         # "bilateral or multilateral?": an alternative the story never uses is an offered option, not a topic.
         offered = _alternatives(tokens, self._known)

@@ -25,7 +25,7 @@ def load_knowledge(root: Path, limits: Limits | None = None) -> KnowledgeBase:
     limits = limits or Limits()
     if not root.is_dir():
         raise FileErrors([Problem(str(root), None, "", "no knowledge folder here (see --knowledge)")])
-    folders = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith((".", "_")))
+    folders = story_folders(root)
     if not folders:
         raise FileErrors([Problem(str(root), None, "", "no story folders (each story is a folder)")])
     stories: list[Story] = []
@@ -43,6 +43,11 @@ def load_knowledge(root: Path, limits: Limits | None = None) -> KnowledgeBase:
         raise FileErrors(problems)
     revision = hashlib.sha256("\n".join(digests).encode()).hexdigest()[:12]
     return KnowledgeBase(tuple(stories), revision)
+
+
+def story_folders(root: Path) -> list[Path]:
+    """The story folders under ``root``, in load order; hidden and ``_``-prefixed folders are not stories."""
+    return sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith((".", "_")))
 
 
 def _inside(root: Path, path: Path, name: str) -> None:
@@ -63,7 +68,8 @@ def _load_story(root: Path, folder: Path, limits: Limits) -> tuple[Story, str]:
     article_path = folder / facts.story.article
     if not article_path.is_file():
         raise FileErrors([doc.problem(("story", "article"), f"no such file: {article_name}")])
-    _inside(folder.resolve(), article_path, article_name)
+    if not article_path.resolve().is_relative_to(folder.resolve()):
+        raise FileErrors([doc.problem(("story", "article"), "must name a file inside the story's folder")])
     article = read_text(article_path, article_name, max_bytes=limits.max_file_bytes)
     problems = list(_check(doc, facts, article, folder.name))
     if problems:

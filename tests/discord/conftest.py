@@ -22,7 +22,7 @@ from discord.http import Route
 from fake_discord import TOKEN, Channel, FakeDiscord, Interaction, Sent, User, snowflake
 
 from bot.config import Config
-from bot.discordbot.app import StoryBot
+from bot.discordbot.app import StoryBot, create_bot
 from bot.engine import Engine
 from bot.library import Library
 
@@ -77,6 +77,16 @@ facts:
 """
 
 
+LANE_FACT = """\
+  - id: lane
+    questions:
+      - Who said cyclists would get a lane?
+    answer: Mayor Ana Lopez.
+    source: Mayor Ana Lopez said cyclists would get a new protected lane on the bridge.
+"""
+"""A fact to append to FACTS, as a curator adding one would."""
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
     """Run ``async def`` tests in a fresh event loop, with an overall timeout."""
@@ -85,6 +95,14 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
     kwargs = {name: pyfuncitem.funcargs[name] for name in pyfuncitem._fixtureinfo.argnames}
     asyncio.run(asyncio.wait_for(pyfuncitem.obj(**kwargs), TEST_TIMEOUT))
     return True
+
+
+@pytest.fixture(autouse=True)
+def _state_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Keep what the bot records (the synced commands' hash) out of the real state directory."""
+    state = tmp_path / "state"
+    monkeypatch.setenv("XDG_STATE_HOME", str(state))
+    return state / "storybot"
 
 
 @pytest.fixture
@@ -148,19 +166,20 @@ async def pointed_at(fake: FakeDiscord) -> AsyncIterator[None]:
 
 @asynccontextmanager
 async def connected(
-    knowledge: Path, config: Config | None = None, *, permissions: int | None = None
+    knowledge: Path, config: Config | None = None, *, permissions: int | None = None, fake: FakeDiscord | None = None
 ) -> AsyncIterator[Harness]:
     """The real bot, logged in to a fake Discord and holding its guild, until the block ends.
 
-    ``permissions`` replaces what the bot may do in the guild's channel.
+    ``permissions`` replaces what the bot may do in the guild's channel; pass ``fake`` to connect to the
+    same fake Discord (the same application) again, as a restarted bot would.
     """
     config = config or Config()
-    fake = FakeDiscord()
+    fake = fake or FakeDiscord()
     if permissions is not None:
         fake.guild.permissions = permissions
     clock = FakeClock()
     async with pointed_at(fake):
-        bot = StoryBot(config, lambda: Library.open(knowledge, config), clock=clock)
+        bot = create_bot(config, lambda: Library.open(knowledge, config), clock=clock)
         await bot.login(TOKEN)
         # registered before connecting, so the guild cannot arrive unseen
         guild_ready = asyncio.ensure_future(bot.wait_for("guild_available"))

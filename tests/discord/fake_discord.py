@@ -3,7 +3,8 @@
 It plays Discord's side only as far as discord.py needs it: log in, identify or resume on the gateway,
 receive users' slash commands, autocomplete, button presses and messages, and record everything the bot
 sends so that tests can wait for it. Tests wait on :meth:`FakeDiscord.wait_for`, which wakes up whenever
-the bot sends or edits something, so no test ever sleeps.
+the bot sends or edits something, so no test ever sleeps. It can also misbehave as Discord does: fail REST
+calls (:meth:`FakeDiscord.fail`: rate limits, server errors), ask the bot to reconnect, invalidate its session.
 """
 
 from __future__ import annotations
@@ -134,6 +135,28 @@ class Interaction:
     callback: dict[str, Any] | None = None
 
 
+@dataclass(slots=True)
+class Fault:
+    """A REST failure the fake returns, ``times`` times, instead of handling a call to ``route``."""
+
+    method: str
+    route: str  # a pattern as in FakeDiscord._routes, e.g. "interactions/*/*/callback"
+    status: int
+    times: int = 1
+    retry_after: float = 0.0  # for a 429
+    hits: int = 0
+
+    def matches(self, method: str, parts: list[str]) -> bool:
+        return method == self.method and _matches(self.route, parts)
+
+    def response(self) -> web.Response:
+        if self.status != 429:
+            return _json({"message": f"{self.status}: fake failure", "code": 0}, status=self.status)
+        body = {"message": "You are being rate limited.", "retry_after": self.retry_after, "global": False}
+        headers = {"Retry-After": str(self.retry_after), "X-RateLimit-Scope": "user", "Via": "1.1 google"}
+        return web.Response(body=json.dumps(body).encode(), status=429, headers=_JSON | headers)
+
+
 class FakeDiscord:
     """Discord's REST API and gateway on one local port; see the module docstring."""
 
@@ -144,9 +167,15 @@ class FakeDiscord:
         self.guild = Guild(snowflake(), "Newsroom", snowflake())
         self.channel = Channel(self.guild.channel_id, self.guild)
         self.commands: list[dict[str, Any]] = []
+        self.guild_commands: dict[int, list[dict[str, Any]]] = {}
+        self.command_syncs = 0  # PUTs of a whole command list, global or per guild
+        self.shard: list[int] | None = None  # [shard id, shard count] from the last IDENTIFY
+        self.hold: asyncio.Event | None = None  # while set to an unset event, interaction callbacks wait on it
+        self.held = 0  # callbacks that arrived while held
         self.sent: list[Sent] = []
         self.interactions: dict[int, Interaction] = {}
         self.unhandled: list[str] = []
+        self.faults: list[Fault] = []
         self.identifies = 0
         self.intents: int | None = None  # from the last IDENTIFY
         self.resumes = 0
@@ -229,6 +258,18 @@ class FakeDiscord:
         option = {"name": "question", "type": 3, "value": question}
         return await self._interact(user, channel, 2, {"name": "ask", "type": 1, "options": [option]})
 
+    async def command(
+        self, user: User, channel: Channel, name: str, *, member_permissions: int | None = None, **options: Any
+    ) -> Interaction:
+        """Use any slash command; ``member_permissions`` are the user's in a guild (default: the channel's)."""
+        kinds = {bool: 5, int: 4, str: 3}
+        data = {
+            "name": name,
+            "type": 1,
+            "options": [{"name": k, "type": kinds[type(v)], "value": v} for k, v in options.items()],
+        }
+        return await self._interact(user, channel, 2, data, member_permissions=member_permissions)
+
     async def autocomplete(self, user: User, channel: Channel, typed: str) -> list[dict[str, Any]]:
         option = {"name": "question", "type": 3, "value": typed, "focused": True}
         done = await self._interact(user, channel, 4, {"name": "ask", "type": 1, "options": [option]})
@@ -280,7 +321,14 @@ class FakeDiscord:
         return message_id
 
     async def _interact(
-        self, user: User, channel: Channel, kind: int, data: dict[str, Any], message: Sent | None = None
+        self,
+        user: User,
+        channel: Channel,
+        kind: int,
+        data: dict[str, Any],
+        message: Sent | None = None,
+        *,
+        member_permissions: int | None = None,
     ) -> Interaction:
         interaction = Interaction(snowflake(), f"itoken-{snowflake()}", user, channel, message and message.id)
         self.interactions[interaction.id] = interaction
@@ -306,12 +354,31 @@ class FakeDiscord:
             payload |= {
                 "guild_id": str(channel.guild.id),
                 "guild_locale": "en-US",
-                "member": _member(user) | {"permissions": str(channel.guild.permissions)},
+                "member": _member(user) | {"permissions": str(member_permissions or channel.guild.permissions)},
                 "context": 0,
                 "app_permissions": str(channel.guild.permissions),
             }
         await self.dispatch("INTERACTION_CREATE", payload)
         return interaction
+
+    # ---- faults -----------------------------------------------------------------------------------
+
+    def fail(self, method: str, route: str, status: int, *, times: int = 1, retry_after: float = 0.0) -> Fault:
+        """Answer the next ``times`` calls to ``route`` with ``status`` (a 429 carries ``retry_after``)."""
+        fault = Fault(method, route, status, times, retry_after)
+        self.faults.append(fault)
+        return fault
+
+    async def request_reconnect(self) -> None:
+        """Tell the bot to reconnect and resume (op 7), as Discord does before moving a session."""
+        assert self._socket is not None
+        await self._socket.send_json({"op": 7, "d": None})
+
+    async def invalidate_session(self) -> None:
+        """End the session for good (op 9, not resumable): the bot must identify again."""
+        assert self._socket is not None
+        self._session = None
+        await self._socket.send_json({"op": 9, "d": False})
 
     # ---- the gateway ------------------------------------------------------------------------------
 
@@ -345,6 +412,7 @@ class FakeDiscord:
                     await socket.close(code=4004, message=b"Authentication failed.")
                     break
                 self.intents = data["intents"]
+                self.shard = data.get("shard")
                 await self._identify(socket)
             elif op == 6:
                 await self._resume(socket, data)
@@ -367,7 +435,8 @@ class FakeDiscord:
                 "session_id": self._session,
                 "resume_gateway_url": str(self.gateway_url),
                 "application": {"id": str(self.application_id), "flags": 0},
-            },
+            }
+            | ({"shard": self.shard} if self.shard else {}),
         )
         await self.dispatch("GUILD_CREATE", self._guild_payload())
         await self._notify()
@@ -416,6 +485,10 @@ class FakeDiscord:
         body = await request.json() if request.can_read_body else None
         if parts[0] not in {"interactions", "webhooks"} and request.headers.get("Authorization") != f"Bot {TOKEN}":
             return _json({"message": "401: Unauthorized", "code": 0}, status=401)
+        if fault := next((f for f in self.faults if f.times and f.matches(request.method, parts)), None):
+            fault.times, fault.hits = fault.times - 1, fault.hits + 1
+            await self._notify()
+            return fault.response()
         for route, handler in self._routes():
             if request.method == route[0] and _matches(route[1], parts):
                 response = await handler(parts, body)
@@ -431,6 +504,7 @@ class FakeDiscord:
         yield ("GET", "gateway"), self._get_gateway
         yield ("GET", "applications/*/commands"), self._get_commands
         yield ("PUT", "applications/*/commands"), self._put_commands
+        yield ("PUT", "applications/*/guilds/*/commands"), self._put_guild_commands
         yield ("POST", "interactions/*/*/callback"), self._callback
         yield ("POST", "webhooks/*/*"), self._followup
         yield ("GET", "webhooks/*/*/messages/*"), self._get_webhook_message
@@ -467,12 +541,26 @@ class FakeDiscord:
         return _json(self.commands)
 
     async def _put_commands(self, _parts: list[str], body: list[dict[str, Any]]) -> web.Response:
+        self.command_syncs += 1
         self.commands = [
             {"id": str(snowflake()), "application_id": str(self.application_id), "version": "1"} | c for c in body
         ]
         return _json(self.commands)
 
+    async def _put_guild_commands(self, parts: list[str], body: list[dict[str, Any]]) -> web.Response:
+        self.command_syncs += 1
+        guild_id = int(parts[3])
+        self.guild_commands[guild_id] = [
+            {"id": str(snowflake()), "application_id": str(self.application_id), "guild_id": str(guild_id)} | c
+            for c in body
+        ]
+        return _json(self.guild_commands[guild_id])
+
     async def _callback(self, parts: list[str], body: dict[str, Any]) -> web.Response:
+        if self.hold is not None and not self.hold.is_set():
+            self.held += 1
+            await self._notify()
+            await self.hold.wait()
         interaction = self.interactions[int(parts[1])]
         if interaction.callback is not None:
             return _json({"message": "Interaction has already been acknowledged.", "code": 40060}, 400)
@@ -583,9 +671,12 @@ def _member(user: User | None = None) -> dict[str, Any]:
     return member | {"user": user.payload()} if user else member
 
 
+_JSON = {"Content-Type": "application/json"}
+
+
 def _json(data: Any, status: int = 200) -> web.Response:
     # exactly "application/json": discord.py parses nothing else (aiohttp would add "; charset=utf-8")
-    return web.Response(body=json.dumps(data).encode(), status=status, headers={"Content-Type": "application/json"})
+    return web.Response(body=json.dumps(data).encode(), status=status, headers=_JSON)
 
 
 def _matches(pattern: str, parts: list[str]) -> bool:

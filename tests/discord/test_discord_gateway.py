@@ -1,4 +1,4 @@
-"""Connecting: login, READY and the guild, /ask published, and resuming after a dropped connection."""
+"""Connecting: login, READY and the guild, the commands published, and resuming after a dropped connection."""
 
 from __future__ import annotations
 
@@ -9,14 +9,17 @@ from conftest import connected
 PRIVILEGED = (1 << 1) | (1 << 8) | (1 << 15)  # members, presences, message content
 
 
-async def test_connects_and_publishes_ask(knowledge: Path) -> None:
+async def test_connects_and_publishes_the_commands(knowledge: Path) -> None:
     async with connected(knowledge) as h:
         assert h.bot.user is not None and h.bot.user.id == h.fake.bot.id
         assert h.bot.get_guild(h.fake.guild.id) is not None
-        [ask] = h.fake.commands
+        commands = {c["name"]: c for c in h.fake.commands}
+        assert sorted(commands) == ["about", "ask", "reload", "topics"]
+        ask = commands["ask"]
         assert ask["name"] == "ask" and ask["contexts"] == [0, 1] and ask["integration_types"] == [0]
-        [question] = ask["options"]
+        question, private = ask["options"]
         assert question["autocomplete"] and question["required"] and question["max_length"] == 500
+        assert private["name"] == "private" and not private["required"]
         assert h.fake.identifies == 1
         assert h.fake.intents is not None and not h.fake.intents & PRIVILEGED
 

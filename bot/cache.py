@@ -1,0 +1,125 @@
+"""A built engine kept on disk, so a large fact base starts in seconds instead of being parsed and indexed again.
+
+The cache is only a shortcut to what :func:`bot.knowledge.load_knowledge` and :class:`Engine` would build: its
+key is a hash of every file in every story folder (and where it really is), the load limits, storybot's own
+code and the versions of the libraries that read the files, so any change to any of them misses the cache and
+takes the full, validating path. Only an engine built from a fact base that
+validated is ever written. A cache that cannot be read or written is ignored: it never stops storybot.
+"""
+
+from __future__ import annotations
+
+import copyreg
+import gc
+import hashlib
+import io
+import logging
+import os
+import pickle
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import cache
+from importlib import metadata
+from pathlib import Path
+from types import MappingProxyType
+
+from bot.config import Config
+from bot.engine import Engine
+from bot.knowledge import load_knowledge
+from bot.knowledge.loader import story_folders
+
+log = logging.getLogger(__name__)
+FORMAT = b"storybot-engine-cache-1"
+_CODE = Path(__file__).resolve().parent
+LIBRARIES = ("pydantic", "PyYAML", "rapidfuzz", "snowballstemmer")
+
+
+def load_engine(knowledge_dir: Path, config: Config) -> Engine:
+    """The engine for ``knowledge_dir``: from the cache when its files are unchanged, else built and cached."""
+    try:
+        key = _key(knowledge_dir, config)
+    except OSError:  # unreadable or vanished files: the loader says which, properly
+        return _build(knowledge_dir, config)
+    folder = config.storage.state_path / "cache"
+    path = folder / f"engine-{key}.pickle"
+    try:
+        with path.open("rb") as file, _collector_paused():
+            engine = pickle.load(file)
+        engine.matching = config.matching
+        return engine
+    except FileNotFoundError:
+        pass
+    except Exception as exc:  # a torn or foreign file: rebuild
+        log.warning("ignoring the engine cache %s: %s", path, exc)
+    engine = _build(knowledge_dir, config)
+    _store(engine, folder, path)
+    return engine
+
+
+def _build(knowledge_dir: Path, config: Config) -> Engine:
+    with _collector_paused():
+        return Engine(load_knowledge(knowledge_dir, config.limits), config.matching)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Building millions of small objects that all stay alive: the cycle collector would only rescan them."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _key(knowledge_dir: Path, config: Config) -> str:
+    """Everything validation looks at: each file's content, and where it really is (a symlink out of the
+    knowledge folder is an error), the limits, and the code that validates and indexes."""
+    digest = hashlib.sha256(FORMAT + sys.version.encode() + repr(config.limits).encode() + _code_digest())
+    digest.update(str(knowledge_dir.resolve()).encode() + b"\0")
+    for folder in story_folders(knowledge_dir):
+        for file in sorted(p for p in folder.rglob("*") if p.is_file()):
+            digest.update(f"{file.relative_to(knowledge_dir)}\0{file.resolve()}\0".encode())
+            digest.update(hashlib.sha256(file.read_bytes()).digest())
+    return digest.hexdigest()[:32]
+
+
+@cache
+def _code_digest() -> bytes:
+    """storybot's own code as this process loaded it (read once), so an engine built by other code is not used."""
+    digest = hashlib.sha256()
+    for package in LIBRARIES:  # a new stemmer or validator may read the same files differently
+        try:
+            digest.update(f"{package} {metadata.version(package)}\n".encode())
+        except metadata.PackageNotFoundError:
+            digest.update(f"{package} ?\n".encode())
+    for source in sorted(_CODE.rglob("*.py")):
+        digest.update(source.read_bytes())
+    return digest.digest()
+
+
+def _store(engine: Engine, folder: Path, path: Path) -> None:
+    """Write atomically (a reader sees the old file or the whole new one) and drop older engines."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        buffer = io.BytesIO()
+        pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
+        pickler.dispatch_table = copyreg.dispatch_table.copy()
+        pickler.dispatch_table[MappingProxyType] = lambda view: (_read_only, (dict(view),))
+        pickler.dump(engine)
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".engine-", delete=False) as file:
+            file.write(buffer.getbuffer())
+        os.replace(file.name, path)
+        for old in folder.glob("engine-*.pickle"):
+            if old != path:
+                old.unlink(missing_ok=True)
+    except (OSError, pickle.PicklingError) as exc:
+        log.warning("could not write the engine cache in %s: %s", folder, exc)
+
+
+def _read_only(mapping: dict) -> MappingProxyType:
+    """Rebuilds the read-only mappings the fact base uses (pickle cannot name their type)."""
+    return MappingProxyType(mapping)

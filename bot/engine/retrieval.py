@@ -1,0 +1,443 @@
+"""Finding the entries worth scoring, so a question's cost grows far slower than the fact base.
+
+The scorer (:meth:`StoryIndex._score`) stays the only judge; this module only decides which entries it
+must see. An entry is skipped only when an upper bound of its score is below the "bar", the lowest score
+that could still change the assessment: the k-th best fact, the best rival citing another sentence, the
+floor under which nothing is answered, suggested or denied (:meth:`Engine._floor`), and for near misses
+what could still block an answer. Bounds, from loosest to tightest:
+
+- a story: recall at most the weight of the question terms it uses anywhere over the question's weight,
+  precision at most that over the least weight any of its entries sharing a term uses. A story whose words
+  cannot change the question (no alias of its own in it, nothing :meth:`StoryIndex.correct` could turn a
+  word into) is bounded from the global term table without reading the question at all;
+- a fact: the same from the terms its variants, answer, source and near misses use;
+- an entry: precision exact, similarity at most 2 * min(len) / (sum of len), then the scorer's own
+  similarity (``fuzz.ratio``, in C) before the full score.
+
+The scorer's F-measure grows with precision and recall, so these bound the score. ``tests/test_retrieval.py``
+checks that the bound holds and that assessments and replies equal exhaustive scoring's.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+from array import array
+from collections import defaultdict
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz, process, utils
+from rapidfuzz.distance import OSA
+
+from bot.engine.index import RECALL_BETA, STRING_WEIGHT, Query, Scored, StoryIndex
+from bot.engine.text import QUESTION_KINDS, STOPWORDS, content_terms, stem, words
+
+CLOSE_SPELLING = 2  # the widest typo correction (OSA distance) StoryIndex.correct applies
+SHORT_WORD = 5  # shorter words are expanded as abbreviations, not corrected as typos
+_FACT_BITS = 24  # a (story, fact) pair is stored as one integer: story << 24 | fact
+_FACT_MASK = (1 << _FACT_BITS) - 1
+_Bound = tuple[float, int, float, str | None]  # best possible score, story, best possible recall, kind only
+EXHAUSTIVE_CHOICES = 2_000  # autocomplete scores every variant up to this many
+MAX_CHOICE_CANDIDATES = 500  # ... and at most this many beyond (WRatio costs microseconds each)
+
+
+def _f_bound(precision: float, recall: float, similarity: float) -> float:
+    """The scorer's blend of F-measure and similarity, for bounds of its three inputs."""
+    b2 = RECALL_BETA**2
+    f = (1 + b2) * precision * recall / (b2 * precision + recall) if precision and recall else 0.0
+    return 100 * ((1 - STRING_WEIGHT) * f + STRING_WEIGHT * similarity)
+
+
+class _StoryPlan:
+    """Per-story lookups for bounds: where each fact's entries are, and each entry's fixed cost."""
+
+    def __init__(self, index: StoryIndex) -> None:
+        self.index = index
+        facts = [entry.fact for entry in index.entries]
+        if facts != sorted(facts):
+            raise ValueError("StoryIndex.entries must keep each fact's entries together, in fact order")
+        self.starts = array("i", (bisect.bisect_left(facts, f) for f in range(len(index.story.facts) + 1)))
+        unknown = index._unknown_idf
+        self.used = array("d", (sum(index._idf.get(t, unknown) for t in e.terms) for e in index.entries))
+        spans = zip(self.starts, self.starts[1:], strict=False)
+        self.fact_used = array(  # per fact, the least weight an entry with terms uses
+            "d", (min((u for u in self.used[a:b] if u > 0), default=math.inf) for a, b in spans)
+        )
+        self.kind_texts: dict[str, list[str]] = defaultdict(list)  # "?when" -> texts of the entries asking it
+        self.kind_used: dict[str, float] = {}  # "?when" -> the least weight an entry asking it uses
+        for k, entry in enumerate(index.entries):
+            for term in entry.terms:
+                if term.startswith("?"):
+                    self.kind_texts[term].append(entry.text)
+                    self.kind_used[term] = min(self.kind_used.get(term, math.inf), self.used[k])
+
+    def least_used(self) -> dict[str, float]:
+        """term -> the least weight an entry using it uses: what bounds the precision of entries sharing it."""
+        out: dict[str, float] = {}
+        for k, entry in enumerate(self.index.entries):
+            for term in entry.terms:
+                out[term] = min(out.get(term, math.inf), self.used[k])
+        return out
+
+    def reach(self) -> dict[str, list[int]]:
+        """term -> the facts whose variants, answer, source or near misses use it, in fact order."""
+        out: dict[str, set[int]] = defaultdict(set)
+        index = self.index
+        for entry in index.entries:
+            for term in entry.terms:
+                out[term].add(entry.fact)
+        for f in range(len(index.story.facts)):
+            for term in index._bags[f] | index._answers[f] | index._sources[f]:
+                out[term].add(f)
+        return {t: sorted(fs) for t, fs in out.items()}
+
+
+@dataclass(slots=True)
+class _Found:
+    """What one question has found so far; it knows the bar below which nothing matters."""
+
+    sources: list[list[str]]  # story -> fact -> source sentence, for finding the rival
+    floor: float  # a fact scoring below this cannot be answered, suggested or deny an answer as a rival
+    near_floor: float  # a near miss below this cannot block an answer
+    near_slack: float  # ... nor one this far below the best fact
+    keep: int  # how many facts the reply can show
+    facts: dict[tuple[int, int], tuple[float, int, int]] = field(default_factory=dict)  # best (score, story, entry)
+    near: list[tuple[float, int, int]] = field(default_factory=list)
+    bar: float = 0.0  # a fact entry scoring below this changes nothing
+    top: float = 0.0
+
+    def add(self, pos: int, index: StoryIndex, k: int, score: float) -> None:
+        entry = index.entries[k]
+        if entry.says is not None:
+            self.near.append((score, pos, k))
+            return
+        key = (pos, entry.fact)
+        old = self.facts.get(key)
+        if old is None or (-score, pos, k) < (-old[0], old[1], old[2]):
+            self.facts[key] = (score, pos, k)
+            self.top = max(self.top, score)
+            if score > self.bar:
+                self._raise_bar()
+
+    def _raise_bar(self) -> None:
+        """The k-th best fact and the best rival of the top fact: an entry below both changes no figure."""
+        if len(self.facts) < self.keep:
+            return
+        ranked = sorted(self.facts.items(), key=lambda item: (-item[1][0], item[1][1], item[1][2]))
+        (top_story, top_fact), _ = ranked[0]
+        top_source = self.sources[top_story][top_fact]
+        rival = next((v[0] for (s, f), v in ranked[1:] if s != top_story or self.sources[s][f] != top_source), None)
+        if rival is not None:
+            self.bar = max(self.floor, min(ranked[self.keep - 1][1][0], rival))
+
+    @property
+    def near_bar(self) -> float:
+        return max(self.near_floor, self.top - self.near_slack)
+
+    @property
+    def lowest_bar(self) -> float:
+        return min(self.bar, self.near_bar)
+
+
+class Retrieval:
+    """Global lookups over every story: which stories a question's terms reach, and how far at best."""
+
+    def __init__(self, indexes: Sequence[StoryIndex]) -> None:
+        self.indexes = list(indexes)
+        self.plans = [_StoryPlan(index) for index in self.indexes]
+        self.sources = [[fact.source for fact in index.story.facts] for index in self.indexes]
+        reach: dict[str, tuple[array[int], array[float]]] = {}
+        spellable: dict[str, set[int]] = defaultdict(set)
+        aliased: dict[str, set[int]] = defaultdict(set)
+        facts_by_term: dict[str, array[int]] = {}
+        for pos, (index, plan) in enumerate(zip(self.indexes, self.plans, strict=True)):
+            least = plan.least_used()
+            for term, facts in plan.reach().items():
+                stories, weights, leasts = reach.setdefault(term, (array("i"), array("d"), array("d")))
+                stories.append(pos)
+                weights.append(index._idf.get(term, index._unknown_idf))
+                leasts.append(least.get(term, math.inf))
+                facts_by_term.setdefault(term, array("q")).extend((pos << _FACT_BITS) | f for f in facts)
+            for word in index._spellable:
+                spellable[word].add(pos)
+            for canonical, phrases in index.story.aliases.items():
+                for word in (w for phrase in (canonical, *phrases) for w in words(phrase)):
+                    aliased[word].add(pos)
+        self._reach = reach
+        least_unknown = min((index._unknown_idf for index in self.indexes), default=0.0)
+        self._kind_ceiling = {  # "?who" -> the most weight, precision and least unknown weight of any story
+            term: (max(weights), max(min(1.0, w / u) for w, u in zip(weights, leasts, strict=True)), least_unknown)
+            for term, (_, weights, leasts) in reach.items()
+            if term.startswith("?")
+        }
+        self._facts_by_term = facts_by_term
+        self._spell_owners = {w: tuple(sorted(p)) for w, p in spellable.items()}
+        self._alias_owners = {w: tuple(sorted(p)) for w, p in aliased.items()}
+        by_letter: dict[str, list[str]] = defaultdict(list)
+        for word in sorted(spellable):
+            by_letter[word[0]].append(word)
+        self._by_letter = dict(by_letter)
+
+    def facts_reached(self, pos: int, term: str) -> list[int]:
+        """The facts of story ``pos`` that use ``term`` anywhere (variants, answer, source, near misses)."""
+        codes = self._facts_by_term.get(term)
+        if codes is None:
+            return []
+        low = bisect.bisect_left(codes, pos << _FACT_BITS)
+        high = bisect.bisect_left(codes, (pos + 1) << _FACT_BITS, low)
+        return [code & _FACT_MASK for code in codes[low:high]]
+
+    def _unplain(self, tokens: Sequence[str]) -> dict[int, set[str]] | None:
+        """Stories that may not read the question word for word, each with the words it may correct: an
+        alias of theirs is in the question, or a word of theirs is what :meth:`StoryIndex.correct` could
+        turn a question word into (a close spelling with the same first letter, or a longer word a short
+        one abbreviates). None: any story may ("a or b")."""
+        if "or" in tokens:
+            return None
+        out: dict[int, set[str]] = {}
+        for word in tokens:
+            for p in self._alias_owners.get(word, ()):
+                out.setdefault(p, set())
+            if len(word) < 3 or not word.isalpha() or word in STOPWORDS or word in QUESTION_KINDS:
+                continue
+            letter = self._by_letter.get(word[0], [])
+            if len(word) < SHORT_WORD:
+                targets = []
+                for longer in letter[bisect.bisect_left(letter, word) :]:
+                    if not longer.startswith(word):
+                        break
+                    if len(longer) >= len(word) + 3:
+                        targets.append(longer)
+            else:
+                cutoff = 1 if len(word) < 8 else CLOSE_SPELLING
+                found = process.extract(word, letter, scorer=OSA.distance, score_cutoff=cutoff, limit=None)
+                targets = [close for close, _, _ in found if close != word]
+            stemmed = stem(word)
+            for p in {p for target in targets for p in self._spell_owners[target]}:
+                index = self.indexes[p]
+                if word not in index.vocabulary and stemmed not in index._stems:  # else the story keeps it
+                    out.setdefault(p, set()).add(word)
+        return out
+
+    def rank(
+        self,
+        question: str,
+        positions: Sequence[int],
+        *,
+        max_words: int,
+        floor: float,
+        near_floor: float,
+        near_slack: float,
+        keep: int,
+    ) -> tuple[list[tuple[StoryIndex, Scored]], list[tuple[StoryIndex, Scored]], dict[str, Query]]:
+        """Facts (best entry each) and near misses, best first, exact wherever a score can matter."""
+        found = _Found(self.sources, floor, near_floor, near_slack, max(keep, 1), bar=floor)
+        queries: dict[str, Query] = {}
+        tokens = words(question)[:max_words]
+        bounds, kind_only = self._stories(question, tokens, positions, max_words, queries)
+        if kind_only is None:
+            self._visit(bounds, tokens, found, queries)
+        else:  # the stories above the kind-only ones' bound first: they may raise the bar over it
+            ceiling, list_them = kind_only
+            done = self._visit(bounds, tokens, found, queries, down_to=ceiling)
+            rest = bounds[done:]
+            if ceiling >= found.lowest_bar:
+                rest = sorted(rest + list_them(), key=lambda item: (-item[0], item[1]))
+            self._visit(rest, tokens, found, queries)
+        ranked = sorted(found.facts.values(), key=lambda v: (-v[0], v[1], v[2]))
+        near = sorted(found.near, key=lambda v: (-v[0], v[1], v[2]))
+        as_pairs = lambda rows: [  # noqa: E731
+            (self.indexes[p], Scored(self.indexes[p].entries[k], s)) for s, p, k in rows
+        ]
+        return as_pairs(ranked), as_pairs(near), queries
+
+    def _visit(
+        self, bounds: list[_Bound], tokens: list[str], found: _Found, queries: dict[str, Query], down_to: float = 0.0
+    ) -> int:
+        """Search the stories best bound first, until the rest cannot reach the bar (or ``down_to``); return
+        how many of ``bounds`` were passed."""
+        plain_text: str | None = None
+        for done, (bound, pos, recall, kind) in enumerate(bounds):
+            if bound < found.lowest_bar or bound < down_to:
+                return done
+            index = self.indexes[pos]
+            if kind is not None:
+                plain_text = plain_text or index.read(tokens).text
+                if not self._kind_may_reach(pos, kind, recall, plain_text, found.lowest_bar):
+                    continue
+            query = queries.get(index.story.id) or index.read(tokens)
+            queries[index.story.id] = query
+            self._search(pos, query, found)
+        return len(bounds)
+
+    def _stories(
+        self, question: str, tokens: list[str], positions: Sequence[int], max_words: int, queries: dict[str, Query]
+    ) -> tuple[list[_Bound], tuple[float, Callable[[], list[_Bound]]] | None]:
+        """(best possible score, story, best possible recall, the question's kind if it is all the story
+        shares with the question) for every story that has a term of the question, best first; and the
+        stories sharing only the question's kind (most stories, for "who ..."), as one bound for them all
+        and a way to list them, since most questions never need to.
+
+        A story reading the question word for word (most of them) is bounded from the global term table
+        without reading it, and reads it without typo correction if it must; the others read it (into
+        ``queries``) and are bounded from their reading."""
+        if len(positions) == 1:
+            index = self.indexes[positions[0]]
+            queries[index.story.id] = index.query(question, max_words)
+            return [(100.0, positions[0], 1.0, None)], None
+        unplain = self._unplain(tokens)
+        wanted = set(positions)
+        readers = wanted if unplain is None else unplain.keys() & wanted
+        bounds: list[tuple[float, int, float, str | None]] = []
+        for pos in readers:
+            index = self.indexes[pos]
+            if unplain is None:
+                query = index.query(question, max_words)
+            else:  # only the words it may correct go through the (slower) correction
+                query = index.read([index.correct(w) if w in unplain[pos] else w for w in tokens])
+            queries[index.story.id] = query
+            if query.terms:
+                recall = sum(w for t, w in query.terms.items() if self.facts_reached(pos, t)) / query.weight
+                bounds.append((_f_bound(1.0, recall, 1.0), pos, recall, None))
+        terms = dict.fromkeys(content_terms(tokens))
+        kind = next((t for t in terms if t.startswith("?")), None)
+        explained_by: dict[int, float] = defaultdict(float)
+        counts: dict[int, int] = defaultdict(int)
+        least_used: dict[int, float] = {}
+        for term in terms:
+            if term != kind:
+                stories, weights, leasts = self._reach.get(term, ((), (), ()))
+                for pos, weight, least in zip(stories, weights, leasts, strict=True):
+                    explained_by[pos] += weight
+                    counts[pos] += 1
+                    least_used[pos] = min(least_used.get(pos, math.inf), least)
+        for pos, content in explained_by.items():
+            if pos in wanted and pos not in readers:
+                index, plan = self.indexes[pos], self.plans[pos]
+                explained = content
+                if kind is not None and self.facts_reached(pos, kind):
+                    explained += index._idf.get(kind, index._unknown_idf)
+                    counts[pos] += 1
+                    least_used[pos] = min(least_used[pos], plan.kind_used.get(kind, math.inf))
+                if least_used[pos] == math.inf:
+                    continue  # no entry of theirs uses a term of the question
+                recall = explained / (explained + (len(terms) - counts[pos]) * index._unknown_idf)
+                precision = min(1.0, explained / least_used[pos])
+                bounds.append((_f_bound(precision, recall, 1.0), pos, recall, None))
+        bounds.sort(key=lambda item: (-item[0], item[1]))
+        if kind not in self._reach:
+            return bounds, None
+        skip = explained_by.keys() | readers
+
+        def kind_only() -> list[_Bound]:
+            out = []
+            for pos, weight, least in zip(*self._reach[kind], strict=True):
+                if pos in wanted and pos not in skip and least < math.inf:
+                    recall = weight / (weight + (len(terms) - 1) * self.indexes[pos]._unknown_idf)
+                    out.append((_f_bound(min(1.0, weight / least), recall, 1.0), pos, recall, kind))
+            out.sort(key=lambda item: (-item[0], item[1]))
+            return out
+
+        weight, precision, unknown = self._kind_ceiling[kind]
+        return bounds, (_f_bound(precision, weight / (weight + (len(terms) - 1) * unknown), 1.0), kind_only)
+
+    def _kind_may_reach(self, pos: int, kind: str, recall: float, text: str, bar: float) -> bool:
+        """Whether an entry of a story sharing only the question's kind can score ``bar``: its precision is
+        at most kind / the least weight such an entry uses, its similarity at most the best of theirs."""
+        plan = self.plans[pos]
+        index = plan.index
+        if kind not in plan.kind_used:
+            return False  # only an answer or a source uses it: no entry shares a term with the question
+        precision = min(1.0, index._idf.get(kind, index._unknown_idf) / plan.kind_used[kind])
+        need = (bar - _f_bound(precision, recall, 0.0)) / (100 * STRING_WEIGHT)
+        if need <= 0:
+            return True
+        cutoff = max(0.0, 100 * need - 1e-6)
+        best = process.extractOne(text, plan.kind_texts[kind], scorer=fuzz.ratio, score_cutoff=cutoff)
+        return need <= 1 and best is not None
+
+    def _search(self, pos: int, query: Query, found: _Found) -> None:
+        """Score the story's entries that share a term with the question, best bound first, while it matters."""
+        if not query.terms:
+            return
+        plan = self.plans[pos]
+        index = plan.index
+        explained: dict[int, float] = defaultdict(float)
+        for term, weight in query.terms.items():
+            for f in self.facts_reached(pos, term):
+                explained[f] += weight
+        total = query.weight
+        text_len = len(query.text)
+        bounded = []
+        for f, reach in explained.items():
+            recall = reach / total
+            precision = min(1.0, reach / plan.fact_used[f])  # shares at most its reach, uses at least its least
+            bounded.append((_f_bound(precision, recall, 1.0), f, recall))
+        bounded.sort(key=lambda item: -item[0])
+        for bound, f, recall in bounded:
+            if bound < found.lowest_bar:
+                break
+            for k in range(plan.starts[f], plan.starts[f + 1]):
+                entry = index.entries[k]
+                if entry.terms.isdisjoint(query.terms):
+                    continue
+                shared = sum(w for t, w in query.terms.items() if t in entry.terms)
+                used = plan.used[k]
+                lengths = text_len + len(entry.text)
+                similarity = 2 * min(text_len, len(entry.text)) / lengths if lengths else 1.0
+                bar = found.near_bar if entry.says is not None else found.bar
+                precision = shared / used if used else 0.0
+                if _f_bound(precision, recall, similarity) < bar:
+                    continue
+                need = (bar - _f_bound(precision, recall, 0.0)) / (100 * STRING_WEIGHT)
+                if need > 0 and fuzz.ratio(query.text, entry.text, score_cutoff=max(0.0, 100 * need - 1e-6)) == 0:
+                    continue  # the scorer's own similarity, in C, rules it out before the full score
+                found.add(pos, index, k, index._score(query, entry))
+
+
+class Choices:
+    """Autocomplete's question variants with a word index, so a keystroke scores a few thousand at most.
+
+    Up to ``EXHAUSTIVE_CHOICES`` variants every one is scored. Beyond, the candidates are the variants using
+    the question's rarest words (the last word, still being typed, as a prefix), best-covered first."""
+
+    def __init__(self, texts: Sequence[str]) -> None:
+        self.texts = list(texts)
+        postings: dict[str, list[int]] = defaultdict(list)
+        if len(self.texts) > EXHAUSTIVE_CHOICES:
+            for i, text in enumerate(self.texts):
+                for word in set(utils.default_process(text).split()):
+                    postings[word].append(i)
+        self._postings = {w: array("i", p) for w, p in postings.items()}
+        self._words = sorted(postings)
+
+    def candidates(self, text: str) -> Mapping[int, str] | list[str]:
+        """The variants worth scoring for ``text``: all of them, or {variant number: variant}."""
+        if not self._postings:
+            return self.texts
+        tokens = utils.default_process(text).split()
+        groups = [self._postings[w] for w in (tokens if text.endswith(" ") else tokens[:-1]) if w in self._postings]
+        if tokens and not text.endswith(" "):
+            groups += self._prefixed(tokens[-1])
+        for token in tokens:
+            if token not in self._postings and len(token) >= 3:
+                groups += self._prefixed(token[:3])  # a typo past the third letter
+        hits: dict[int, int] = defaultdict(int)
+        for group in sorted(groups, key=len):
+            if hits and len(hits) + len(group) > MAX_CHOICE_CANDIDATES:
+                break
+            for k in group[:MAX_CHOICE_CANDIDATES]:
+                hits[k] += 1
+        best = sorted(hits, key=lambda k: (-hits[k], k))[:MAX_CHOICE_CANDIDATES]
+        return {k: self.texts[k] for k in best}
+
+    def _prefixed(self, prefix: str) -> list[array[int]]:
+        out = []
+        size = 0
+        for word in self._words[bisect.bisect_left(self._words, prefix) :]:
+            if not word.startswith(prefix) or size > MAX_CHOICE_CANDIDATES:
+                break
+            out.append(self._postings[word])
+            size += len(self._postings[word])
+        return out

@@ -1,0 +1,125 @@
+"""The index finds what exhaustive scoring finds: the same assessment and reply for every question.
+
+Exhaustive scoring is the reference: every story reads the question and scores every entry sharing a term
+with it. The index may skip only entries whose score cannot change any figure of the assessment.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.config import Config
+from bot.engine import Engine
+from bot.engine.engine import _Ranked
+from bot.engine.index import Scored
+from bot.engine.retrieval import _f_bound
+from bot.knowledge import load_knowledge
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _factbase():
+    spec = importlib.util.spec_from_file_location("factbase", ROOT / "benchmarks" / "factbase.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _tuning_questions() -> list[str]:
+    items = yaml.safe_load((ROOT / "tests" / "data" / "tuning-questions.yaml").read_text())
+    return [item["q"] for item in items]
+
+
+def _exhaustive_rank(engine: Engine):
+    """Engine._rank without the index: score every candidate of every story; ties in story, entry order."""
+
+    def rank(question: str, story: str | None, floor: float = 0.0):
+        facts: dict[tuple[int, int], tuple[float, int, int]] = {}
+        near: list[tuple[float, int, int]] = []
+        queries = {}
+        indexes = list(engine._indexes.values())
+        for pos, index in enumerate(indexes):
+            position = {id(entry): k for k, entry in enumerate(index.entries)}
+            if story and index.story.id != story:
+                continue
+            query = queries[index.story.id] = index.query(question, engine.matching.max_question_words)
+            for scored in index.search(query):
+                k = position[id(scored.entry)]
+                row = (scored.score, pos, k)
+                if scored.entry.says is not None:
+                    near.append(row)
+                elif (key := (pos, scored.entry.fact)) not in facts or (-row[0], pos, k) < (
+                    -facts[key][0],
+                    *facts[key][1:],
+                ):
+                    facts[key] = row
+
+        def ranked(rows):
+            ordered = sorted(rows, key=lambda v: (-v[0], v[1], v[2]))
+            return [_Ranked(indexes[p], Scored(indexes[p].entries[k], s)) for s, p, k in ordered]
+
+        return ranked(facts.values()), ranked(near), queries
+
+    return rank
+
+
+def _check(engine: Engine, questions: list[str]) -> None:
+    """The same assessment (exact: every figure tune uses) and the same reply (with the answer floor)."""
+    reference = Engine(engine.kb, engine.matching)
+    reference._rank = _exhaustive_rank(reference)
+    for question in questions:
+        assert engine.assess(question) == reference.assess(question), question
+        assert engine.answer(question) == reference.answer(question), question
+
+
+def test_shipped_knowledge_same_as_exhaustive(engine: Engine) -> None:
+    _check(engine, _tuning_questions())
+
+
+@pytest.fixture(scope="module")
+def many_stories(tmp_path_factory: pytest.TempPathFactory) -> tuple[Engine, list[str]]:
+    """The shipped story among 10 generated ones, and questions about them with typos and dropped words."""
+    factbase = _factbase()
+    root = factbase.generate(1000, tmp_path_factory.mktemp("kb") / "knowledge")
+    questions = list(factbase.sample_questions(root, 100))
+    return Engine(load_knowledge(root), Config().matching), questions
+
+
+def test_many_stories_same_as_exhaustive(many_stories: tuple[Engine, list[str]]) -> None:
+    engine, questions = many_stories
+    _check(engine, questions + _tuning_questions()[::4] + ["where?", "who", "what is it", "zzz qqq"])
+
+
+def test_bound_is_never_below_the_score(many_stories: tuple[Engine, list[str]]) -> None:
+    """The bound the index prunes with holds for every scored entry, whatever the scorer's tuning."""
+    engine, questions = many_stories
+    for pos, index in enumerate(engine._indexes.values()):
+        plan = engine._retrieval.plans[pos]
+        position = {id(entry): k for k, entry in enumerate(index.entries)}
+        for question in questions[:30]:
+            query = index.query(question, engine.matching.max_question_words)
+            if not query.terms:
+                continue
+            for scored in index.search(query):
+                k = position[id(scored.entry)]
+                reach = sum(
+                    w for t, w in query.terms.items() if scored.entry.fact in engine._retrieval.facts_reached(pos, t)
+                )
+                shared = sum(w for t, w in query.terms.items() if t in scored.entry.terms)
+                lengths = len(query.text) + len(scored.entry.text)
+                similarity = 2 * min(len(query.text), len(scored.entry.text)) / lengths
+                bound = _f_bound(shared / plan.used[k], reach / query.weight, similarity)
+                assert scored.score <= bound + 1e-9, (question, scored.entry.question)
+
+
+def test_autocomplete_at_scale_finds_what_is_typed(many_stories: tuple[Engine, list[str]]) -> None:
+    """Past a few thousand variants autocomplete scores only indexed candidates; what is typed still shows."""
+    engine, _ = many_stories
+    assert len(engine._choices) > 2_000
+    for question, _story, _fact in engine._choices[::400]:
+        assert question in engine.complete(question)
+        assert question in engine.complete(question[: max(8, len(question) - 3)])
