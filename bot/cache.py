@@ -12,7 +12,6 @@ from __future__ import annotations
 import copyreg
 import gc
 import hashlib
-import io
 import logging
 import os
 import pickle
@@ -102,16 +101,19 @@ def _code_digest() -> bytes:
 
 
 def _store(engine: Engine, folder: Path, path: Path) -> None:
-    """Write atomically (a reader sees the old file or the whole new one) and drop older engines."""
+    """Write atomically (a reader sees the old file or the whole new one) and drop older engines. The pickle
+    streams into the file: held in memory whole, it would add hundreds of MB to a large base's peak."""
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        buffer = io.BytesIO()
-        pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
-        pickler.dispatch_table = copyreg.dispatch_table.copy()
-        pickler.dispatch_table[MappingProxyType] = lambda view: (_read_only, (dict(view),))
-        pickler.dump(engine)
         with tempfile.NamedTemporaryFile(dir=folder, prefix=".engine-", delete=False) as file:
-            file.write(buffer.getbuffer())
+            try:
+                pickler = pickle.Pickler(file, protocol=pickle.HIGHEST_PROTOCOL)
+                pickler.dispatch_table = copyreg.dispatch_table.copy()
+                pickler.dispatch_table[MappingProxyType] = lambda view: (_read_only, (dict(view),))
+                pickler.dump(engine)
+            except BaseException:
+                os.unlink(file.name)
+                raise
         os.replace(file.name, path)
         for old in folder.glob("engine-*.pickle"):
             if old != path:

@@ -111,7 +111,7 @@ class Engine:
             return False
         if top is None or score >= top.best.score:
             return True
-        return score >= top.best.score - NEAR_MISS_SLACK and bool(near.best.entry.terms & unexplained)
+        return score >= top.best.score - NEAR_MISS_SLACK and not unexplained.isdisjoint(near.best.entry.terms)
 
     def answer(self, question: str, story: str | None = None) -> Reply:
         """Answer ``question`` from every story, or from the one named."""

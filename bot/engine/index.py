@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import math
 import re
+import sys
+from array import array
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -52,7 +54,7 @@ class Entry:
 
     fact: int
     question: str
-    terms: frozenset[str]
+    terms: tuple[str, ...]  # sorted, distinct, interned: a tuple is a fraction of a small frozenset's size
     text: str
     says: str | None = None
 
@@ -71,28 +73,35 @@ class StoryIndex:
         self.aliases = Aliases(story.aliases)
         facts = story.facts
         texts = [q for f in facts for q in _all_questions(f)] + [f.answer for f in facts] + [story.article]
-        self.vocabulary = Counter(w for text in texts for w in words(text))
-        self.vocabulary.update(w for phrase in _alias_phrases(story) for w in words(phrase))
-        self._spellable = [w for w in self.vocabulary if len(w) >= 4 and w.isalpha() and w not in STOPWORDS]
-        self._stems = {stem(w) for w in self.vocabulary}
+        self.vocabulary = Counter(sys.intern(w) for text in texts for w in words(text))
+        self.vocabulary.update(sys.intern(w) for phrase in _alias_phrases(story) for w in words(phrase))
+        spellable: dict[str, list[str]] = defaultdict(list)  # by first letter: correct() runs on every question
+        for w in self.vocabulary:
+            if len(w) >= 4 and w.isalpha() and w not in STOPWORDS:
+                spellable[w[0]].append(w)
+        self._spellable = dict(spellable)
+        self._stems = frozenset(sys.intern(stem(w)) for w in self.vocabulary)
 
         self.entries: list[Entry] = []
-        self._answers: list[frozenset[str]] = []
-        self._sources: list[frozenset[str]] = []
+        # Per fact, as sorted tuples of interned terms: thousands of small frozensets would dominate the memory
+        # of a large fact base, and the scorer looks only a few terms up in them.
+        self._answers: list[tuple[str, ...]] = []
+        self._sources: list[tuple[str, ...]] = []
+        sets: dict[tuple[str, ...], tuple[str, ...]] = {}
         for i, fact in enumerate(facts):
             for question in fact.questions:
                 self.entries.append(self._entry(i, question))
             for near in fact.not_answered:
                 self.entries.extend(self._entry(i, q, near.says) for q in near.questions)
-            self._answers.append(frozenset(self._terms(fact.answer)))
-            self._sources.append(frozenset(self._terms(fact.source)))
+            self._answers.append(_shared(self._terms(fact.answer), sets))
+            self._sources.append(_shared(self._terms(fact.source), sets))
         bags: list[set[str]] = [set() for _ in facts]
         for entry in self.entries:
             if entry.says is None:
-                bags[entry.fact] |= entry.terms
-        self._bags = [frozenset(bag) for bag in bags]
+                bags[entry.fact].update(entry.terms)
+        self._bags = [_shared(bag, sets) for bag in bags]
 
-        document_frequency = Counter(t for i, bag in enumerate(self._bags) for t in bag | self._answers[i])
+        document_frequency = Counter(t for i, bag in enumerate(self._bags) for t in {*bag, *self._answers[i]})
         n = len(facts)
         self._idf = {t: math.log(1 + n / df) for t, df in document_frequency.items()}
         self._idf.update((t, KIND_WEIGHT) for t in self._idf if t.startswith("?"))
@@ -107,20 +116,21 @@ class StoryIndex:
         )
         told = [story.article, *_alias_phrases(story)]
         self._known = frozenset(self._idf).union(*self._sources, (stem(w) for t in told for w in words(t)))
-        self._postings: dict[str, list[int]] = defaultdict(list)
+        postings: dict[str, list[int]] = defaultdict(list)
         for k, entry in enumerate(self.entries):
             for term in entry.terms:
-                self._postings[term].append(k)
+                postings[term].append(k)
+        self._postings = {term: array("i", ks) for term, ks in postings.items()}
 
     # -- reading text ---------------------------------------------------------------------------------
 
     def _terms(self, text: str) -> list[str]:
-        return content_terms(self.aliases.apply(words(text)))
+        """Interned, so the many entries and stories using a term hold one string."""
+        return [sys.intern(t) for t in content_terms(self.aliases.apply(words(text)))]
 
     def _entry(self, fact: int, question: str, says: str | None = None) -> Entry:
-        tokens = words(question)
-        terms = content_terms(self.aliases.apply(tokens))
-        return Entry(fact, question, frozenset(terms), " ".join(sorted(set(terms))), says)
+        terms = tuple(sorted(set(self._terms(question))))
+        return Entry(fact, question, terms, " ".join(terms), says)
 
     def correct(self, word: str) -> str:
         """The story's own word for a misspelt or abbreviated one ("decl", "def"), or the word unchanged."""
@@ -136,14 +146,14 @@ class StoryIndex:
         if len(word) < 5:
             return self._expand(word)
         # A typo rarely hits the first letter; demanding it keeps real words from becoming story words.
-        candidates = [w for w in self._spellable if w[0] == word[0]]
+        candidates = self._spellable.get(word[0], ())
         found = process.extractOne(word, candidates, scorer=OSA.distance, score_cutoff=1 if len(word) < 8 else 2)
         return found[0] if found else word
 
     def _expand(self, short: str) -> str:
         """The story word a short unknown word abbreviates, when one family of words clearly dominates."""
         families: Counter[str] = Counter()
-        for w in self._spellable:
+        for w in self._spellable.get(short[0], ()):
             if w.startswith(short) and len(w) >= len(short) + 3:
                 families[stem(w)] += self.vocabulary[w]
         if not families:
@@ -151,7 +161,7 @@ class StoryIndex:
         family, count = families.most_common(1)[0]
         if count < ABBREVIATION_SHARE * families.total():
             return short
-        return max((w for w in self._spellable if stem(w) == family), key=self.vocabulary.__getitem__)
+        return max((w for w in self._spellable[short[0]] if stem(w) == family), key=self.vocabulary.__getitem__)
 
     def query(self, question: str, max_words: int | None = None) -> Query:
         """The question's terms; only its first ``max_words`` words are read, so its cost is bounded."""
@@ -160,7 +170,7 @@ class StoryIndex:
     def read(self, tokens: list[str]) -> Query:
         """The terms of a question's words, once corrected (the index skips :meth:`correct` for a story whose
         words cannot correct any of them)."""
-        terms = dict.fromkeys(content_terms(self.aliases.apply(tokens)))
+        terms = dict.fromkeys(map(sys.intern, content_terms(self.aliases.apply(tokens))))  # found by identity
         # "bilateral or multilateral?": an alternative the story never uses is an offered option, not a topic.
         offered = _alternatives(tokens, self._known)
         weighted = {t: self._idf.get(t, self._unknown_idf) for t in terms if t not in offered}
@@ -203,6 +213,12 @@ class StoryIndex:
         similarity = fuzz.ratio(query.text, entry.text) / 100
         base = (1 - STRING_WEIGHT) * f_score + STRING_WEIGHT * similarity
         return 100 * base
+
+
+def _shared(terms: Iterable[str], seen: dict[tuple[str, ...], tuple[str, ...]]) -> tuple[str, ...]:
+    """The distinct terms, sorted; one object for equal ones (facts citing one sentence, say)."""
+    key = tuple(sorted(set(terms)))
+    return seen.setdefault(key, key)
 
 
 def _all_questions(fact: Fact) -> Iterable[str]:

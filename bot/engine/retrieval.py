@@ -7,12 +7,13 @@ floor under which nothing is answered, suggested or denied (:meth:`Engine._floor
 what could still block an answer. Bounds, from loosest to tightest:
 
 - a story: recall at most the weight of the question terms it uses anywhere over the question's weight,
-  precision at most that over the least weight any of its entries sharing a term uses. A story whose words
+  precision at most the sum, over those terms, of each one's weight over the least weight an entry using it
+  uses. A story whose words
   cannot change the question (no alias of its own in it, nothing :meth:`StoryIndex.correct` could turn a
   word into) is bounded from the global term table without reading the question at all;
-- a fact: the same from the terms its variants, answer, source and near misses use;
-- an entry: precision exact, similarity at most 2 * min(len) / (sum of len), then the scorer's own
-  similarity (``fuzz.ratio``, in C) before the full score.
+- an entry sharing a term with the question (found through the story's postings): precision exact, recall at
+  most that of the terms its fact's variants, answer, source and near misses use, similarity at most
+  2 * min(len) / (sum of len); then the scorer's own similarity (``fuzz.ratio``, in C) before the full score.
 
 The scorer's F-measure grows with precision and recall, so these bound the score. ``tests/test_retrieval.py``
 checks that the bound holds and that assessments and replies equal exhaustive scoring's.
@@ -42,28 +43,26 @@ EXHAUSTIVE_CHOICES = 2_000  # autocomplete scores every variant up to this many
 MAX_CHOICE_CANDIDATES = 500  # ... and at most this many beyond (WRatio costs microseconds each)
 
 
+_B2 = RECALL_BETA**2
+
+
 def _f_bound(precision: float, recall: float, similarity: float) -> float:
-    """The scorer's blend of F-measure and similarity, for bounds of its three inputs."""
-    b2 = RECALL_BETA**2
-    f = (1 + b2) * precision * recall / (b2 * precision + recall) if precision and recall else 0.0
+    """The scorer's blend of F-measure and similarity, for bounds of its three inputs (called per candidate)."""
+    f = (1 + _B2) * precision * recall / (_B2 * precision + recall) if precision and recall else 0.0
     return 100 * ((1 - STRING_WEIGHT) * f + STRING_WEIGHT * similarity)
 
 
 class _StoryPlan:
-    """Per-story lookups for bounds: where each fact's entries are, and each entry's fixed cost."""
+    """Per-story lookups for bounds: each entry's fact, fixed cost, text (a list, to compare many in one call)
+    and its length."""
 
     def __init__(self, index: StoryIndex) -> None:
         self.index = index
-        facts = [entry.fact for entry in index.entries]
-        if facts != sorted(facts):
-            raise ValueError("StoryIndex.entries must keep each fact's entries together, in fact order")
-        self.starts = array("i", (bisect.bisect_left(facts, f) for f in range(len(index.story.facts) + 1)))
         unknown = index._unknown_idf
         self.used = array("d", (sum(index._idf.get(t, unknown) for t in e.terms) for e in index.entries))
-        spans = zip(self.starts, self.starts[1:], strict=False)
-        self.fact_used = array(  # per fact, the least weight an entry with terms uses
-            "d", (min((u for u in self.used[a:b] if u > 0), default=math.inf) for a, b in spans)
-        )
+        self.fact_of = array("i", (e.fact for e in index.entries))
+        self.lengths = array("i", (len(e.text) for e in index.entries))
+        self.texts = [e.text for e in index.entries]
         self.kind_texts: dict[str, list[str]] = defaultdict(list)  # "?when" -> texts of the entries asking it
         self.kind_used: dict[str, float] = {}  # "?when" -> the least weight an entry asking it uses
         for k, entry in enumerate(index.entries):
@@ -88,7 +87,7 @@ class _StoryPlan:
             for term in entry.terms:
                 out[term].add(entry.fact)
         for f in range(len(index.story.facts)):
-            for term in index._bags[f] | index._answers[f] | index._sources[f]:
+            for term in (*index._bags[f], *index._answers[f], *index._sources[f]):
                 out[term].add(f)
         return {t: sorted(fs) for t, fs in out.items()}
 
@@ -159,7 +158,7 @@ class Retrieval:
                 weights.append(index._idf.get(term, index._unknown_idf))
                 leasts.append(least.get(term, math.inf))
                 facts_by_term.setdefault(term, array("q")).extend((pos << _FACT_BITS) | f for f in facts)
-            for word in index._spellable:
+            for word in (w for letter in index._spellable.values() for w in letter):
                 spellable[word].add(pos)
             for canonical, phrases in index.story.aliases.items():
                 for word in (w for phrase in (canonical, *phrases) for w in words(phrase)):
@@ -187,6 +186,12 @@ class Retrieval:
         low = bisect.bisect_left(codes, pos << _FACT_BITS)
         high = bisect.bisect_left(codes, (pos + 1) << _FACT_BITS, low)
         return [code & _FACT_MASK for code in codes[low:high]]
+
+    def _least_used(self, pos: int, term: str) -> float:
+        """The least weight an entry of story ``pos`` using ``term`` uses (infinite: none uses it)."""
+        stories, _, leasts = self._reach.get(term, ((), (), ()))
+        at = bisect.bisect_left(stories, pos)
+        return leasts[at] if at < len(stories) and stories[at] == pos else math.inf
 
     def _unplain(self, tokens: Sequence[str]) -> dict[int, set[str]] | None:
         """Stories that may not read the question word for word, each with the words it may correct: an
@@ -304,26 +309,27 @@ class Retrieval:
         kind = next((t for t in terms if t.startswith("?")), None)
         explained_by: dict[int, float] = defaultdict(float)
         counts: dict[int, int] = defaultdict(int)
-        least_used: dict[int, float] = {}
-        for term in terms:
+        share: dict[int, float] = defaultdict(float)  # precision at most: each term's weight over the least
+        for term in terms:  # weight an entry using it uses, summed
             if term != kind:
                 stories, weights, leasts = self._reach.get(term, ((), (), ()))
                 for pos, weight, least in zip(stories, weights, leasts, strict=True):
                     explained_by[pos] += weight
                     counts[pos] += 1
-                    least_used[pos] = min(least_used.get(pos, math.inf), least)
+                    share[pos] += weight / least
         for pos, content in explained_by.items():
             if pos in wanted and pos not in readers:
                 index, plan = self.indexes[pos], self.plans[pos]
                 explained = content
                 if kind is not None and self.facts_reached(pos, kind):
-                    explained += index._idf.get(kind, index._unknown_idf)
+                    weight = index._idf.get(kind, index._unknown_idf)
+                    explained += weight
                     counts[pos] += 1
-                    least_used[pos] = min(least_used[pos], plan.kind_used.get(kind, math.inf))
-                if least_used[pos] == math.inf:
+                    share[pos] += weight / plan.kind_used.get(kind, math.inf)
+                if not share[pos]:
                     continue  # no entry of theirs uses a term of the question
                 recall = explained / (explained + (len(terms) - counts[pos]) * index._unknown_idf)
-                precision = min(1.0, explained / least_used[pos])
+                precision = min(1.0, share[pos])
                 bounds.append((_f_bound(precision, recall, 1.0), pos, recall, None))
         bounds.sort(key=lambda item: (-item[0], item[1]))
         if kind not in self._reach:
@@ -359,41 +365,66 @@ class Retrieval:
 
     def _search(self, pos: int, query: Query, found: _Found) -> None:
         """Score the story's entries that share a term with the question, best bound first, while it matters."""
-        if not query.terms:
-            return
         plan = self.plans[pos]
         index = plan.index
-        explained: dict[int, float] = defaultdict(float)
-        for term, weight in query.terms.items():
-            for f in self.facts_reached(pos, term):
-                explained[f] += weight
+        postings = [index._postings[t] for t in query.terms if t in index._postings]
+        if not postings:
+            return
+        terms = query.terms.items()
+        reached = {t: self.facts_reached(pos, t) for t in query.terms}
         total = query.weight
+        lowest = found.lowest_bar
+        most = sum(w for t, w in terms if reached[t]) / total  # the best recall any fact of the story can have
+        precise = min(1.0, sum(w / self._least_used(pos, t) for t, w in terms))  # ... and precision (see _stories)
+        need = (lowest - _f_bound(precise, most, 0.0)) / (100 * STRING_WEIGHT)
+        if need > 1:
+            return
+        shared: dict[int, float]  # entry -> weight of the question terms it uses
+        reach: dict[int, float] = defaultdict(float)  # fact -> weight of the question terms it uses anywhere
+        if need > 0:  # a weak question: its words alone reach no bar, so first rule out the dissimilar, in C
+            keys = list(set().union(*postings))
+            close = process.extract(
+                query.text,
+                [plan.texts[k] for k in keys],
+                scorer=fuzz.ratio,
+                score_cutoff=max(0.0, 100 * need - 1e-6),
+                limit=None,
+            )
+            shared = {keys[i]: sum(w for t, w in terms if t in index.entries[keys[i]].terms) for _, _, i in close}
+            for f in {plan.fact_of[k] for k in shared}:
+                reach[f] = sum(w for t, w in terms if f in reached[t])
+        else:
+            shared = defaultdict(float)
+            for term, weight in terms:
+                for f in reached[term]:
+                    reach[f] += weight
+                for k in index._postings.get(term, ()):
+                    shared[k] += weight
         text_len = len(query.text)
+        used, fact_of, lengths = plan.used, plan.fact_of, plan.lengths
         bounded = []
-        for f, reach in explained.items():
-            recall = reach / total
-            precision = min(1.0, reach / plan.fact_used[f])  # shares at most its reach, uses at least its least
-            bounded.append((_f_bound(precision, recall, 1.0), f, recall))
-        bounded.sort(key=lambda item: -item[0])
-        for bound, f, recall in bounded:
-            if bound < found.lowest_bar:
+        for k, weight in shared.items():
+            similarity = 2 * min(text_len, lengths[k]) / (text_len + lengths[k])
+            precision, recall = weight / used[k], reach[fact_of[k]] / total
+            bound = _f_bound(precision, recall, similarity)
+            if bound >= lowest:
+                bounded.append((-bound, k, precision, recall))
+        bounded.sort()
+        fact_bar, near_bar = found.bar, found.near_bar  # they change only when an entry is added
+        for negated, k, precision, recall in bounded:
+            bound = -negated
+            if bound < lowest:
                 break
-            for k in range(plan.starts[f], plan.starts[f + 1]):
-                entry = index.entries[k]
-                if entry.terms.isdisjoint(query.terms):
-                    continue
-                shared = sum(w for t, w in query.terms.items() if t in entry.terms)
-                used = plan.used[k]
-                lengths = text_len + len(entry.text)
-                similarity = 2 * min(text_len, len(entry.text)) / lengths if lengths else 1.0
-                bar = found.near_bar if entry.says is not None else found.bar
-                precision = shared / used if used else 0.0
-                if _f_bound(precision, recall, similarity) < bar:
-                    continue
-                need = (bar - _f_bound(precision, recall, 0.0)) / (100 * STRING_WEIGHT)
-                if need > 0 and fuzz.ratio(query.text, entry.text, score_cutoff=max(0.0, 100 * need - 1e-6)) == 0:
-                    continue  # the scorer's own similarity, in C, rules it out before the full score
-                found.add(pos, index, k, index._score(query, entry))
+            entry = index.entries[k]
+            bar = near_bar if entry.says is not None else fact_bar
+            if bound < bar:
+                continue
+            need = (bar - _f_bound(precision, recall, 0.0)) / (100 * STRING_WEIGHT)
+            if need > 0 and fuzz.ratio(query.text, entry.text, score_cutoff=max(0.0, 100 * need - 1e-6)) == 0:
+                continue  # the scorer's own similarity, in C, rules it out before the full score
+            found.add(pos, index, k, index._score(query, entry))
+            fact_bar, near_bar = found.bar, found.near_bar
+            lowest = min(fact_bar, near_bar)
 
 
 class Choices:
