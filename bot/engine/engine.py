@@ -100,7 +100,7 @@ class Engine:
             suggestions=offered,
             near_miss=near.best.entry.says if near else None,
             unknown=queries[top.story.id].unknown if top else (),
-            strays=tuple(t for t in unexplained if t in top.index.entities) if top else (),
+            strays=tuple(sorted(unexplained.intersection(top.index.entities))) if top else (),
         )
 
     def _blocks(self, near: _Ranked, top: _Ranked | None, unexplained: frozenset[str]) -> bool:
