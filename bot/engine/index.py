@@ -106,14 +106,14 @@ class StoryIndex:
         self._idf = {t: math.log(1 + n / df) for t, df in document_frequency.items()}
         self._idf.update((t, KIND_WEIGHT) for t in self._idf if t.startswith("?"))
         self._unknown_idf = UNKNOWN_WEIGHT * math.log(1 + n)
-        # A word the article or an alias uses, in any form, is not "unknown" even when no variant uses it;
-        # a word only a "not answered" variant uses still is.
         # Aliased names the article capitalises ("Russia", "Nuclear Consultative Group"): people, places, bodies.
         self.entities = frozenset(
             "_".join(words(canonical))
             for canonical, phrases in story.aliases.items()
             if any(_capitalised(phrase, story.article) for phrase in (canonical, *phrases))
         )
+        # A word the article or an alias uses, in any form, is not "unknown" even when no variant uses it;
+        # a word only a "not answered" variant uses still is.
         told = [story.article, *_alias_phrases(story)]
         self._known = frozenset(self._idf).union(*self._sources, (stem(w) for t in told for w in words(t)))
         postings: dict[str, list[int]] = defaultdict(list)
