@@ -32,7 +32,7 @@ STOPWORDS = frozenset(
     yeah yep sure right quick quickly real briefly simply simple short gist
     article story news report piece mention mentions mentioned according
     dont doesnt didnt isnt arent wasnt werent cant couldnt wont wouldnt shouldnt id youre theyre thats theres w
-    hear heard hearing understand wonder wondering curious confused everything""".split()
+    hear heard hearing understand wonder wondering curious confused everything might may must shall""".split()
 )
 
 QUESTION_KINDS = {
