@@ -46,12 +46,20 @@ def test_naming_the_story_settles_it(two: Engine) -> None:
 
 
 def test_a_second_story_changes_no_answer_of_the_first(engine: Engine, two: Engine) -> None:
-    """Word statistics are per story: every curated variant of the shipped story is answered as before."""
+    """Word statistics are per story: every curated variant of the shipped story is answered as before,
+    unless the other story has the same question ("Who approved it?"), which is then declined with both."""
     for fact in engine.kb.story("ncg-guidelines").facts:
         for question in fact.questions:
             alone, together = engine.answer(question), two.answer(question)
-            if question != "Who approved it?":
-                assert (alone.status, alone.match and alone.match.fact.id) == (
-                    together.status,
-                    together.match and together.match.fact.id,
-                ), question
+            same = (alone.status, alone.match and alone.match.fact.id) == (
+                together.status,
+                together.match and together.match.fact.id,
+            )
+            tie = (
+                alone.match is not None
+                and together.status is Status.SUGGESTIONS
+                and any(
+                    m.story.id == "port-alder-barrier" and m.score >= alone.match.score for m in together.suggestions
+                )
+            )
+            assert same or tie, question
