@@ -15,8 +15,7 @@ import yaml
 from bot.config import Config
 from bot.engine import Engine
 from bot.engine.engine import _Ranked
-from bot.engine.index import Scored
-from bot.engine.retrieval import _f_bound
+from bot.engine.index import Scored, blend
 from bot.knowledge import load_knowledge
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -112,7 +111,7 @@ def test_bound_is_never_below_the_score(many_stories: tuple[Engine, list[str]]) 
                 shared = sum(w for t, w in query.terms.items() if t in scored.entry.terms)
                 lengths = len(query.text) + len(scored.entry.text)
                 similarity = 2 * min(len(query.text), len(scored.entry.text)) / lengths
-                bound = _f_bound(shared / plan.used[k], reach / query.weight, similarity)
+                bound = blend(shared / plan.used[k], reach / query.weight, similarity)
                 assert scored.score <= bound + 1e-9, (question, scored.entry.question)
 
 

@@ -208,11 +208,7 @@ class StoryIndex:
         used = sum(self._idf.get(t, self._unknown_idf) for t in entry.terms)
         shared = sum(self._idf.get(t, self._unknown_idf) for t in entry.terms if t in query.terms)
         precision = shared / used if used else 0.0
-        b2 = RECALL_BETA**2
-        f_score = (1 + b2) * precision * recall / (b2 * precision + recall) if precision and recall else 0.0
-        similarity = fuzz.ratio(query.text, entry.text) / 100
-        base = (1 - STRING_WEIGHT) * f_score + STRING_WEIGHT * similarity
-        return 100 * base
+        return blend(precision, recall, fuzz.ratio(query.text, entry.text) / 100)
 
 
 def _shared(terms: Iterable[str], seen: dict[tuple[str, ...], tuple[str, ...]]) -> tuple[str, ...]:
@@ -225,6 +221,16 @@ def _all_questions(fact: Fact) -> Iterable[str]:
     yield from fact.questions
     for near in fact.not_answered:
         yield from near.questions
+
+
+_B2 = RECALL_BETA**2
+
+
+def blend(precision: float, recall: float, similarity: float) -> float:
+    """The score 0-100: F-measure of precision and recall, blended with character similarity (the index's
+    bounds call this too, so a bound and a score can never disagree on the formula)."""
+    f = (1 + _B2) * precision * recall / (_B2 * precision + recall) if precision and recall else 0.0
+    return 100 * ((1 - STRING_WEIGHT) * f + STRING_WEIGHT * similarity)
 
 
 def _alternatives(tokens: list[str], known: frozenset[str]) -> set[str]:

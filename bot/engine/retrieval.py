@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from rapidfuzz import fuzz, process, utils
 from rapidfuzz.distance import OSA
 
-from bot.engine.index import RECALL_BETA, STRING_WEIGHT, Query, Scored, StoryIndex
+from bot.engine.index import STRING_WEIGHT, Query, Scored, StoryIndex, blend
 from bot.engine.text import QUESTION_KINDS, STOPWORDS, content_terms, stem, words
 
 CLOSE_SPELLING = 2  # the widest typo correction (OSA distance) StoryIndex.correct applies
@@ -41,15 +41,6 @@ _FACT_MASK = (1 << _FACT_BITS) - 1
 _Bound = tuple[float, int, float, str | None]  # best possible score, story, best possible recall, kind only
 EXHAUSTIVE_CHOICES = 2_000  # autocomplete scores every variant up to this many
 MAX_CHOICE_CANDIDATES = 500  # ... and at most this many beyond (WRatio costs microseconds each)
-
-
-_B2 = RECALL_BETA**2
-
-
-def _f_bound(precision: float, recall: float, similarity: float) -> float:
-    """The scorer's blend of F-measure and similarity, for bounds of its three inputs (called per candidate)."""
-    f = (1 + _B2) * precision * recall / (_B2 * precision + recall) if precision and recall else 0.0
-    return 100 * ((1 - STRING_WEIGHT) * f + STRING_WEIGHT * similarity)
 
 
 class _StoryPlan:
@@ -304,7 +295,7 @@ class Retrieval:
             queries[index.story.id] = query
             if query.terms:
                 recall = sum(w for t, w in query.terms.items() if self.facts_reached(pos, t)) / query.weight
-                bounds.append((_f_bound(1.0, recall, 1.0), pos, recall, None))
+                bounds.append((blend(1.0, recall, 1.0), pos, recall, None))
         terms = dict.fromkeys(content_terms(tokens))
         kind = next((t for t in terms if t.startswith("?")), None)
         explained_by: dict[int, float] = defaultdict(float)
@@ -330,7 +321,7 @@ class Retrieval:
                     continue  # no entry of theirs uses a term of the question
                 recall = explained / (explained + (len(terms) - counts[pos]) * index._unknown_idf)
                 precision = min(1.0, share[pos])
-                bounds.append((_f_bound(precision, recall, 1.0), pos, recall, None))
+                bounds.append((blend(precision, recall, 1.0), pos, recall, None))
         bounds.sort(key=lambda item: (-item[0], item[1]))
         if kind not in self._reach:
             return bounds, None
@@ -341,12 +332,12 @@ class Retrieval:
             for pos, weight, least in zip(*self._reach[kind], strict=True):
                 if pos in wanted and pos not in skip and least < math.inf:
                     recall = weight / (weight + (len(terms) - 1) * self.indexes[pos]._unknown_idf)
-                    out.append((_f_bound(min(1.0, weight / least), recall, 1.0), pos, recall, kind))
+                    out.append((blend(min(1.0, weight / least), recall, 1.0), pos, recall, kind))
             out.sort(key=lambda item: (-item[0], item[1]))
             return out
 
         weight, precision, unknown = self._kind_ceiling[kind]
-        return bounds, (_f_bound(precision, weight / (weight + (len(terms) - 1) * unknown), 1.0), kind_only)
+        return bounds, (blend(precision, weight / (weight + (len(terms) - 1) * unknown), 1.0), kind_only)
 
     def _kind_may_reach(self, pos: int, kind: str, recall: float, text: str, bar: float) -> bool:
         """Whether an entry of a story sharing only the question's kind can score ``bar``: its precision is
@@ -356,7 +347,7 @@ class Retrieval:
         if kind not in plan.kind_used:
             return False  # only an answer or a source uses it: no entry shares a term with the question
         precision = min(1.0, index._idf.get(kind, index._unknown_idf) / plan.kind_used[kind])
-        need = (bar - _f_bound(precision, recall, 0.0)) / (100 * STRING_WEIGHT)
+        need = (bar - blend(precision, recall, 0.0)) / (100 * STRING_WEIGHT)
         if need <= 0:
             return True
         cutoff = max(0.0, 100 * need - 1e-6)
@@ -376,7 +367,7 @@ class Retrieval:
         lowest = found.lowest_bar
         most = sum(w for t, w in terms if reached[t]) / total  # the best recall any fact of the story can have
         precise = min(1.0, sum(w / self._least_used(pos, t) for t, w in terms))  # ... and precision (see _stories)
-        need = (lowest - _f_bound(precise, most, 0.0)) / (100 * STRING_WEIGHT)
+        need = (lowest - blend(precise, most, 0.0)) / (100 * STRING_WEIGHT)
         if need > 1:
             return
         shared: dict[int, float]  # entry -> weight of the question terms it uses
@@ -406,7 +397,7 @@ class Retrieval:
         for k, weight in shared.items():
             similarity = 2 * min(text_len, lengths[k]) / (text_len + lengths[k])
             precision, recall = weight / used[k], reach[fact_of[k]] / total
-            bound = _f_bound(precision, recall, similarity)
+            bound = blend(precision, recall, similarity)
             if bound >= lowest:
                 bounded.append((-bound, k, precision, recall))
         bounded.sort()
@@ -419,7 +410,7 @@ class Retrieval:
             bar = near_bar if entry.says is not None else fact_bar
             if bound < bar:
                 continue
-            need = (bar - _f_bound(precision, recall, 0.0)) / (100 * STRING_WEIGHT)
+            need = (bar - blend(precision, recall, 0.0)) / (100 * STRING_WEIGHT)
             if need > 0 and fuzz.ratio(query.text, entry.text, score_cutoff=max(0.0, 100 * need - 1e-6)) == 0:
                 continue  # the scorer's own similarity, in C, rules it out before the full score
             found.add(pos, index, k, index._score(query, entry))
