@@ -32,7 +32,7 @@ from bot.knowledge.loader import story_folders
 log = logging.getLogger(__name__)
 FORMAT = b"storybot-engine-cache-1"
 _CODE = Path(__file__).resolve().parent
-LIBRARIES = ("pydantic", "PyYAML", "rapidfuzz", "snowballstemmer")
+LIBRARIES = ("pydantic", "PyYAML", "rapidfuzz", "PyStemmer")
 
 
 def load_engine(knowledge_dir: Path, config: Config) -> Engine:

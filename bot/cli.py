@@ -11,14 +11,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from bot import __version__
-from bot.check import check
 from bot.config import Config, config_path, load_config
-from bot.draft import DraftError, draft
 from bot.engine import Engine, Status
 from bot.library import Library
-from bot.misses import misses_report
 from bot.render import as_json, render_text
-from bot.tune import tune
 from bot.yamlfile import FileErrors
 
 
@@ -94,8 +90,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         config = load_config(config_path(args.config))
         if args.command == "check":
+            from bot.check import check  # noqa: PLC0415 - each tool is imported when used, so `ask` starts fast
+
             return check(knowledge, config, held_out=not args.quick)
         if args.command == "misses":
+            from bot.misses import misses_report  # noqa: PLC0415 - as for check
+
             return misses_report(config, since=args.since, story=args.story, limit=args.limit)
         library = Library.open(knowledge, config)
     except FileErrors as exc:
@@ -106,6 +106,8 @@ def main(argv: list[str] | None = None) -> int:
         return _ask(library.engine, config, args.question, args.json, args.story)
     if args.command == "chat":
         return _chat(library.engine, config)
+    from bot.tune import tune  # noqa: PLC0415 - as for check
+
     return tune(library.engine, args.questions)
 
 
@@ -117,6 +119,8 @@ def _date(text: str) -> dt.date:
 
 
 def _draft(args: argparse.Namespace, knowledge: Path) -> int:
+    from bot.draft import DraftError, draft  # noqa: PLC0415 - as for check
+
     folder = args.output or knowledge / args.id
     try:
         done = draft(args.article, args.id, folder, title=args.title, publisher=args.publisher, force=args.force)

@@ -15,7 +15,7 @@ import yaml
 from bot.config import Config
 from bot.engine import Engine
 from bot.engine.engine import _Ranked
-from bot.engine.index import Scored, blend
+from bot.engine.index import OTHER_VARIANT_CREDIT, Scored, blend
 from bot.knowledge import load_knowledge
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,18 +36,17 @@ def _tuning_questions() -> list[str]:
 def _exhaustive_rank(engine: Engine):
     """Engine._rank without the index: score every candidate of every story; ties in story, entry order."""
 
-    def rank(question: str, story: str | None, floor: float = 0.0):
+    def rank(question: str, story: str | None, deciding: bool = False):
         facts: dict[tuple[int, int], tuple[float, int, int]] = {}
         near: list[tuple[float, int, int]] = []
         queries = {}
         indexes = list(engine._indexes.values())
         for pos, index in enumerate(indexes):
-            position = {id(entry): k for k, entry in enumerate(index.entries)}
             if story and index.story.id != story:
                 continue
             query = queries[index.story.id] = index.query(question, engine.matching.max_question_words)
             for scored in index.search(query):
-                k = position[id(scored.entry)]
+                k = scored.entry.number
                 row = (scored.score, pos, k)
                 if scored.entry.says is not None:
                     near.append(row)
@@ -94,31 +93,32 @@ def test_many_stories_same_as_exhaustive(many_stories: tuple[Engine, list[str]])
 
 
 def test_bound_is_never_below_the_score(many_stories: tuple[Engine, list[str]]) -> None:
-    """The bound the index prunes with holds for every scored entry, whatever the scorer's tuning."""
+    """The bounds the index prunes with hold for every scored entry, whatever the scorer's tuning: its fact's
+    bound, and its own from the terms it shares and its length."""
     engine, questions = many_stories
     for pos, index in enumerate(engine._indexes.values()):
         plan = engine._retrieval.plans[pos]
-        position = {id(entry): k for k, entry in enumerate(index.entries)}
         for question in questions[:30]:
             query = index.query(question, engine.matching.max_question_words)
             if not query.terms:
                 continue
+            bounds = engine._retrieval.fact_bounds(pos, query)
             for scored in index.search(query):
-                k = position[id(scored.entry)]
-                reach = sum(
-                    w for t, w in query.terms.items() if scored.entry.fact in engine._retrieval.facts_reached(pos, t)
-                )
-                shared = sum(w for t, w in query.terms.items() if t in scored.entry.terms)
-                lengths = len(query.text) + len(scored.entry.text)
-                similarity = 2 * min(len(query.text), len(scored.entry.text)) / lengths
-                bound = blend(shared / plan.used[k], reach / query.weight, similarity)
-                assert scored.score <= bound + 1e-9, (question, scored.entry.question)
+                entry = scored.entry
+                variant, near, credit = bounds[entry.fact]
+                assert scored.score <= (near if entry.says else variant) + 1e-9, (question, entry.question)
+                shared = sum(w for t, w in query.terms.items() if t in entry.terms)
+                explained = credit + shared if entry.says else credit + (1 - OTHER_VARIANT_CREDIT) * shared
+                lengths = len(query.text) + len(entry.text)
+                similarity = 2 * min(len(query.text), len(entry.text)) / lengths
+                bound = blend(shared / plan.used[entry.number], min(1.0, explained / query.weight), similarity)
+                assert scored.score <= bound + 1e-9, (question, entry.question)
 
 
 def test_autocomplete_at_scale_finds_what_is_typed(many_stories: tuple[Engine, list[str]]) -> None:
     """Past a few thousand variants autocomplete scores only indexed candidates; what is typed still shows."""
     engine, _ = many_stories
-    assert len(engine._choices) > 2_000
-    for question, _story, _fact in engine._choices[::400]:
+    assert len(engine._finder.texts) > 2_000
+    for question in engine._finder.texts[::400]:
         assert question in engine.complete(question)
         assert question in engine.complete(question[: max(8, len(question) - 3)])

@@ -9,6 +9,8 @@ decline with that near miss's hint. A word the story never uses blocks an answer
 
 from __future__ import annotations
 
+import math
+from array import array
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process, utils
@@ -74,21 +76,23 @@ class Engine:
         self._indexes = {story.id: StoryIndex(story) for story in kb.stories}
         self._positions = {story.id: pos for pos, story in enumerate(kb.stories)}
         self._retrieval = Retrieval(list(self._indexes.values()))
-        self._choices = [
-            (q, story.id, fact.id)
-            for story in kb.stories
-            for fact in story.facts
+        choices = [
+            (q, number)
+            for number, fact in enumerate(f for story in kb.stories for f in story.facts)
             for q in fact.questions
             if len(q) <= AUTOCOMPLETE_MAX_CHARS
         ]
-        self._finder = Choices([c[0] for c in self._choices])
-        self._firsts = list({(s, f): q for q, s, f in reversed(self._choices)}.values())[::-1]
+        self._finder = Choices([q for q, _ in choices])
+        self._choice_fact = array("i", (number for _, number in choices))  # which fact each choice asks for
+        self._firsts = list({number: q for q, number in reversed(choices)}.values())[::-1]
 
-    def assess(self, question: str, story: str | None = None, floor: float = 0.0) -> Assessment:
+    def assess(self, question: str, story: str | None = None, *, deciding: bool = False) -> Assessment:
         """Rank the facts for ``question`` without deciding; :meth:`answer` and ``storybot tune`` decide.
 
-        Facts scoring below ``floor`` may be left out (0: the assessment is exact whatever is decided)."""
-        facts, near_misses, queries = self._rank(question, story, floor)
+        ``deciding``: for this engine's own thresholds only, so facts that change no reply may be left out
+        (those below :meth:`_floor`, rivals too far behind to matter) and a margin may read wider than it is.
+        Otherwise the assessment is exact whatever thresholds decide."""
+        facts, near_misses, queries = self._rank(question, story, deciding)
         m = self.matching
         offered = tuple(r.match() for r in facts[: m.max_suggestions] if r.best.score >= m.suggest_threshold)
         top = facts[0] if facts else None
@@ -120,7 +124,7 @@ class Engine:
             return Reply(question, Status.NO_MATCH, self.kb.revision, reason=Reason.EMPTY)
         if len(question) > m.max_question_length:
             return Reply(question, Status.NO_MATCH, self.kb.revision, reason=Reason.TOO_LONG)
-        found = self.assess(question, story, self._floor())
+        found = self.assess(question, story, deciding=True)
         if found.near_miss:
             return Reply(
                 question, Status.SUGGESTIONS, self.kb.revision, suggestions=found.suggestions, hint=found.near_miss
@@ -147,12 +151,11 @@ class Engine:
         found = process.extract(
             text, self._finder.candidates(text), scorer=fuzz.WRatio, processor=utils.default_process, limit=limit * 4
         )
-        seen: set[tuple[str, str]] = set()
+        seen: set[int] = set()
         out: list[str] = []
         for question, _score, k in found:
-            key = self._choices[k][1:]
-            if key not in seen:
-                seen.add(key)
+            if (fact := self._choice_fact[k]) not in seen:
+                seen.add(fact)
                 out.append(question)
         return out[:limit]
 
@@ -163,7 +166,7 @@ class Engine:
         return max(0.0, min(m.suggest_threshold, m.answer_threshold - m.margin, m.clear_threshold - m.clear_margin))
 
     def _rank(
-        self, question: str, story: str | None, floor: float = 0.0
+        self, question: str, story: str | None, deciding: bool = False
     ) -> tuple[list[_Ranked], list[_Ranked], dict[str, Query]]:
         """The best entry per fact, facts and near misses apart, best first; and each story's reading."""
         m = self.matching
@@ -172,10 +175,11 @@ class Engine:
             question,
             positions,
             max_words=m.max_question_words,
-            floor=floor,
+            floor=self._floor() if deciding else 0.0,
             near_floor=m.suggest_threshold,
             near_slack=NEAR_MISS_SLACK,
             keep=m.max_suggestions,
+            reach=max(m.margin, m.clear_margin) if deciding else math.inf,
         )
         return [_Ranked(*pair) for pair in facts], [_Ranked(*pair) for pair in near], queries
 

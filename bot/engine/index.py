@@ -14,7 +14,7 @@ import re
 import sys
 from array import array
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
@@ -33,6 +33,7 @@ STRING_WEIGHT = 0.3  # character-level similarity, for word order and what stems
 KIND_WEIGHT = 2.0  # a who/when/where/why/how-many question term weighs like a rare word
 ABBREVIATION_SHARE = 0.75  # "def" -> "defense" only when that word family has this share of the candidates
 UNKNOWN_WEIGHT = 1.5  # words the story never uses weigh this much more than its rarest word
+CREDITS = (0.0, SOURCE_CREDIT, ANSWER_CREDIT, OTHER_VARIANT_CREDIT)  # by StoryIndex.level
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,13 +51,56 @@ class Query:
 
 @dataclass(frozen=True, slots=True)
 class Entry:
-    """A question variant of a fact, or of a near miss the fact must not answer (``says`` set)."""
+    """A question variant of a fact, or of a near miss the fact must not answer (``says`` set); a view of
+    :class:`Entries`, made when asked for."""
 
+    number: int  # its place in the story's entries
     fact: int
     question: str
-    terms: tuple[str, ...]  # sorted, distinct, interned: a tuple is a fraction of a small frozenset's size
+    terms: tuple[str, ...]  # sorted, distinct
     text: str
     says: str | None = None
+
+
+class Entries(Sequence[Entry]):
+    """A story's entries as columns: a large fact base holds a few arrays instead of an object and a tuple
+    per entry (some 100 MB at 100,000 facts, and most of the objects caching the engine must track)."""
+
+    def __init__(self, rows: Iterable[tuple[int, str, tuple[str, ...], str | None]]) -> None:
+        """``rows``: (fact, question, terms, says), each fact's variants before its near misses."""
+        self.fact_of = array("i")
+        self.questions: list[str] = []  # the fact's own strings
+        self.texts: list[str] = []  # terms joined, for character-level comparison
+        self.says: dict[int, str] = {}  # entry -> the hint of its near miss
+        self._names: list[str] = []  # the story's terms; an entry's terms are places in this list
+        self._term_ids = array("i")
+        self._starts = array("i", [0])  # entry -> where its terms start in _term_ids
+        ids: dict[str, int] = {}
+        for k, (fact, question, terms, says) in enumerate(rows):
+            self.fact_of.append(fact)
+            self.questions.append(question)
+            self.texts.append(" ".join(terms))
+            if says is not None:
+                self.says[k] = says
+            for term in terms:
+                if term not in ids:
+                    ids[term] = len(self._names)
+                    self._names.append(term)
+                self._term_ids.append(ids[term])
+            self._starts.append(len(self._term_ids))
+
+    def terms(self, k: int) -> tuple[str, ...]:
+        names = self._names
+        return tuple([names[i] for i in self._term_ids[self._starts[k] : self._starts[k + 1]]])
+
+    def __getitem__(self, k: int) -> Entry:  # type: ignore[override]  # no slices: nothing asks for them
+        return Entry(k, self.fact_of[k], self.questions[k], self.terms(k), self.texts[k], self.says.get(k))
+
+    def __len__(self) -> int:
+        return len(self.fact_of)
+
+    def __iter__(self) -> Iterator[Entry]:
+        return map(self.__getitem__, range(len(self)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +117,8 @@ class StoryIndex:
         self.aliases = Aliases(story.aliases)
         facts = story.facts
         texts = [q for f in facts for q in _all_questions(f)] + [f.answer for f in facts] + [story.article]
-        self.vocabulary = Counter(sys.intern(w) for text in texts for w in words(text))
+        said = {text: words(text) for text in texts}  # each text is read once, for the vocabulary and its terms
+        self.vocabulary = Counter(sys.intern(w) for text in texts for w in said[text])
         self.vocabulary.update(sys.intern(w) for phrase in _alias_phrases(story) for w in words(phrase))
         spellable: dict[str, list[str]] = defaultdict(list)  # by first letter: correct() runs on every question
         for w in self.vocabulary:
@@ -82,23 +127,23 @@ class StoryIndex:
         self._spellable = dict(spellable)
         self._stems = frozenset(sys.intern(stem(w)) for w in self.vocabulary)
 
-        self.entries: list[Entry] = []
         # Per fact, as sorted tuples of interned terms: thousands of small frozensets would dominate the memory
         # of a large fact base, and the scorer looks only a few terms up in them.
         self._answers: list[tuple[str, ...]] = []
         self._sources: list[tuple[str, ...]] = []
         sets: dict[tuple[str, ...], tuple[str, ...]] = {}
+        rows = []
         for i, fact in enumerate(facts):
-            for question in fact.questions:
-                self.entries.append(self._entry(i, question))
+            rows += [(i, q, self._sorted_terms(said[q]), None) for q in fact.questions]
             for near in fact.not_answered:
-                self.entries.extend(self._entry(i, q, near.says) for q in near.questions)
-            self._answers.append(_shared(self._terms(fact.answer), sets))
-            self._sources.append(_shared(self._terms(fact.source), sets))
+                rows += [(i, q, self._sorted_terms(said[q]), near.says) for q in near.questions]
+            self._answers.append(_shared(self._terms(said[fact.answer]), sets))
+            self._sources.append(_shared(self._terms(words(fact.source)), sets))
+        self.entries = Entries(rows)
         bags: list[set[str]] = [set() for _ in facts]
-        for entry in self.entries:
-            if entry.says is None:
-                bags[entry.fact].update(entry.terms)
+        for fact, _, terms, says in rows:
+            if says is None:
+                bags[fact].update(terms)
         self._bags = [_shared(bag, sets) for bag in bags]
 
         document_frequency = Counter(t for i, bag in enumerate(self._bags) for t in {*bag, *self._answers[i]})
@@ -117,20 +162,19 @@ class StoryIndex:
         told = [story.article, *_alias_phrases(story)]
         self._known = frozenset(self._idf).union(*self._sources, (stem(w) for t in told for w in words(t)))
         postings: dict[str, list[int]] = defaultdict(list)
-        for k, entry in enumerate(self.entries):
-            for term in entry.terms:
+        for k, (_, _, terms, _) in enumerate(rows):
+            for term in terms:
                 postings[term].append(k)
         self._postings = {term: array("i", ks) for term, ks in postings.items()}
 
     # -- reading text ---------------------------------------------------------------------------------
 
-    def _terms(self, text: str) -> list[str]:
-        """Interned, so the many entries and stories using a term hold one string."""
-        return [sys.intern(t) for t in content_terms(self.aliases.apply(words(text)))]
+    def _terms(self, said: list[str]) -> list[str]:
+        """The terms of a text's words, interned, so the many entries and stories using a term hold one string."""
+        return [sys.intern(t) for t in content_terms(self.aliases.apply(said))]
 
-    def _entry(self, fact: int, question: str, says: str | None = None) -> Entry:
-        terms = tuple(sorted(set(self._terms(question))))
-        return Entry(fact, question, terms, " ".join(terms), says)
+    def _sorted_terms(self, said: list[str]) -> tuple[str, ...]:
+        return tuple(sorted(set(self._terms(said))))
 
     def correct(self, word: str) -> str:
         """The story's own word for a misspelt or abbreviated one ("decl", "def"), or the word unchanged."""
@@ -188,27 +232,48 @@ class StoryIndex:
         if not query.terms:
             return []
         candidates = {k for term in query.terms for k in self._postings.get(term, ())}
-        scored = [Scored(self.entries[k], self._score(query, self.entries[k])) for k in candidates]
+        scored = [Scored(entry, self._score(query, entry)) for entry in map(self.entries.__getitem__, candidates)]
         scored.sort(key=lambda s: s.score, reverse=True)
         return scored
 
+    def level(self, term: str, fact: int) -> int:
+        """How the fact uses a term, an index into ``CREDITS``: 3 a variant, 2 only the answer, 1 only the source."""
+        if term in self._bags[fact]:
+            return 3
+        if term in self._answers[fact]:
+            return 2
+        return 1 if term in self._sources[fact] else 0
+
+    def credit(self, query: Query, fact: int) -> float:
+        """The weight of the question terms the fact uses, each at the credit of where it uses it: a variant
+        of the fact gets this for the terms it lacks (see :func:`variant_recall`)."""
+        return sum(CREDITS[self.level(term, fact)] * weight for term, weight in query.terms.items())
+
     def _score(self, query: Query, entry: Entry) -> float:
+        shared = sum(w for t, w in query.terms.items() if t in entry.terms)
+        if entry.says is None:  # its terms are all in its fact's bag, so the fact's credit covers the rest
+            recall = variant_recall(self.credit(query, entry.fact), shared, query.weight)
+        else:
+            recall = self._near_explained(query, entry) / query.weight
+        used = sum(self._idf.get(t, self._unknown_idf) for t in entry.terms)
+        precision = shared / used if used else 0.0
+        return blend(precision, recall, fuzz.ratio(query.text, entry.text) / 100)
+
+    def _near_explained(self, query: Query, entry: Entry) -> float:
+        """A near miss's evidence: its own terms whole, its fact's other words at their credit, except the
+        question kind, which a near miss must ask itself."""
         f = entry.fact
         explained = 0.0
         for term, weight in query.terms.items():
             if term in entry.terms:
                 explained += weight
-            elif term in self._bags[f] and not (entry.says and term.startswith("?")):
+            elif term in self._bags[f] and not term.startswith("?"):
                 explained += OTHER_VARIANT_CREDIT * weight
             elif term in self._answers[f]:
                 explained += ANSWER_CREDIT * weight
             elif term in self._sources[f]:
                 explained += SOURCE_CREDIT * weight
-        recall = explained / query.weight
-        used = sum(self._idf.get(t, self._unknown_idf) for t in entry.terms)
-        shared = sum(self._idf.get(t, self._unknown_idf) for t in entry.terms if t in query.terms)
-        precision = shared / used if used else 0.0
-        return blend(precision, recall, fuzz.ratio(query.text, entry.text) / 100)
+        return explained
 
 
 def _shared(terms: Iterable[str], seen: dict[tuple[str, ...], tuple[str, ...]]) -> tuple[str, ...]:
@@ -224,6 +289,12 @@ def _all_questions(fact: Fact) -> Iterable[str]:
 
 
 _B2 = RECALL_BETA**2
+
+
+def variant_recall(credit: float, shared: float, total: float) -> float:
+    """Recall of a variant of a fact: the question terms it uses count whole (``shared``), the fact's other
+    words at their credit (``credit`` counts the variant's own terms at the bag's credit too)."""
+    return (credit + (1 - OTHER_VARIANT_CREDIT) * shared) / total
 
 
 def blend(precision: float, recall: float, similarity: float) -> float:

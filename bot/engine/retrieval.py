@@ -31,56 +31,80 @@ from dataclasses import dataclass, field
 from rapidfuzz import fuzz, process, utils
 from rapidfuzz.distance import OSA
 
-from bot.engine.index import STRING_WEIGHT, Query, Scored, StoryIndex, blend
+from bot.engine.index import CREDITS, STRING_WEIGHT, Query, Scored, StoryIndex, blend, variant_recall
 from bot.engine.text import QUESTION_KINDS, STOPWORDS, content_terms, stem, words
 
 CLOSE_SPELLING = 2  # the widest typo correction (OSA distance) StoryIndex.correct applies
 SHORT_WORD = 5  # shorter words are expanded as abbreviations, not corrected as typos
-_FACT_BITS = 24  # a (story, fact) pair is stored as one integer: story << 24 | fact
-_FACT_MASK = (1 << _FACT_BITS) - 1
+_FACT_MASK = (1 << 24) - 1
+_STORY_SHIFT = 26  # a (story, fact, level) is stored as one integer: story << 26 | fact << 2 | level
 _Bound = tuple[float, int, float, str | None]  # best possible score, story, best possible recall, kind only
 EXHAUSTIVE_CHOICES = 2_000  # autocomplete scores every variant up to this many
 MAX_CHOICE_CANDIDATES = 500  # ... and at most this many beyond (WRatio costs microseconds each)
 
 
 class _StoryPlan:
-    """Per-story lookups for bounds: each entry's fact, fixed cost, text (a list, to compare many in one call)
-    and its length."""
+    """Per-story lookups for bounds: each entry's fixed cost, text (a list, to compare many in one call) and
+    length; each fact's entries (variants, then near misses) and the least cost and the lengths of its
+    variants."""
 
     def __init__(self, index: StoryIndex) -> None:
         self.index = index
         unknown = index._unknown_idf
-        self.used = array("d", (sum(index._idf.get(t, unknown) for t in e.terms) for e in index.entries))
-        self.fact_of = array("i", (e.fact for e in index.entries))
-        self.lengths = array("i", (len(e.text) for e in index.entries))
-        self.texts = [e.text for e in index.entries]
+        entries = index.entries
+        self.used = array("d", (sum(index._idf.get(t, unknown) for t in entries.terms(k)) for k in range(len(entries))))
+        self.lengths = array("i", map(len, entries.texts))
+        facts = len(index.story.facts)
+        self.starts = array("i", [len(entries)] * (facts + 1))  # fact -> its first entry
+        self.nears = array("i", [len(entries)] * facts)  # fact -> its first near miss (or the next fact's entry)
+        for k in reversed(range(len(entries))):
+            self.starts[entries.fact_of[k]] = k
+            if k in entries.says:
+                self.nears[entries.fact_of[k]] = k
+        for f in reversed(range(facts)):
+            self.nears[f] = min(self.nears[f], self.starts[f + 1])
+            self.starts[f] = min(self.starts[f], self.starts[f + 1])
+        variants = [range(self.starts[f], self.nears[f]) for f in range(facts)]
+        self.least = array("d", (min((self.used[k] for k in ks), default=math.inf) for ks in variants))
+        self.shortest = array("i", (min((self.lengths[k] for k in ks), default=0) for ks in variants))
+        self.longest = array("i", (max((self.lengths[k] for k in ks), default=0) for ks in variants))
         self.kind_texts: dict[str, list[str]] = defaultdict(list)  # "?when" -> texts of the entries asking it
         self.kind_used: dict[str, float] = {}  # "?when" -> the least weight an entry asking it uses
-        for k, entry in enumerate(index.entries):
-            for term in entry.terms:
+        for k in range(len(entries)):
+            for term in entries.terms(k):
                 if term.startswith("?"):
-                    self.kind_texts[term].append(entry.text)
+                    self.kind_texts[term].append(entries.texts[k])
                     self.kind_used[term] = min(self.kind_used.get(term, math.inf), self.used[k])
 
     def least_used(self) -> dict[str, float]:
         """term -> the least weight an entry using it uses: what bounds the precision of entries sharing it."""
         out: dict[str, float] = {}
-        for k, entry in enumerate(self.index.entries):
-            for term in entry.terms:
+        entries = self.index.entries
+        for k in range(len(entries)):
+            for term in entries.terms(k):
                 out[term] = min(out.get(term, math.inf), self.used[k])
         return out
 
     def reach(self) -> dict[str, list[int]]:
-        """term -> the facts whose variants, answer, source or near misses use it, in fact order."""
+        """term -> ``fact << 2 | level`` (:meth:`StoryIndex.level`) for each fact whose variants, answer,
+        source or near misses use it, in fact order."""
         out: dict[str, set[int]] = defaultdict(set)
         index = self.index
-        for entry in index.entries:
-            for term in entry.terms:
-                out[term].add(entry.fact)
+        for k in range(len(index.entries)):
+            for term in index.entries.terms(k):
+                out[term].add(index.entries.fact_of[k])
         for f in range(len(index.story.facts)):
             for term in (*index._bags[f], *index._answers[f], *index._sources[f]):
                 out[term].add(f)
-        return {t: sorted(fs) for t, fs in out.items()}
+        return {t: [f << 2 | index.level(t, f) for f in sorted(fs)] for t, fs in out.items()}
+
+    def similarity(self, fact: int, length: int) -> float:
+        """The most ``fuzz.ratio`` / 100 a text of ``length`` can have with a variant of the fact: twice the
+        shorter length over the sum, at best."""
+        shortest, longest = self.shortest[fact], self.longest[fact]
+        if length < shortest:
+            return 2 * length / (length + shortest)
+        return 2 * longest / (length + longest) if length > longest else 1.0
 
 
 @dataclass(slots=True)
@@ -92,17 +116,17 @@ class _Found:
     near_floor: float  # a near miss below this cannot block an answer
     near_slack: float  # ... nor one this far below the best fact
     keep: int  # how many facts the reply can show
+    reach: float  # a rival this far behind the top fact or further changes no decision (inf: keep it exact)
     facts: dict[tuple[int, int], tuple[float, int, int]] = field(default_factory=dict)  # best (score, story, entry)
     near: list[tuple[float, int, int]] = field(default_factory=list)
     bar: float = 0.0  # a fact entry scoring below this changes nothing
     top: float = 0.0
 
     def add(self, pos: int, index: StoryIndex, k: int, score: float) -> None:
-        entry = index.entries[k]
-        if entry.says is not None:
+        if k in index.entries.says:
             self.near.append((score, pos, k))
             return
-        key = (pos, entry.fact)
+        key = (pos, index.entries.fact_of[k])
         old = self.facts.get(key)
         if old is None or (-score, pos, k) < (-old[0], old[1], old[2]):
             self.facts[key] = (score, pos, k)
@@ -111,14 +135,16 @@ class _Found:
                 self._raise_bar()
 
     def _raise_bar(self) -> None:
-        """The k-th best fact and the best rival of the top fact: an entry below both changes no figure."""
+        """The k-th best fact and the best rival of the top fact (or ``reach`` behind it): an entry below both
+        changes no figure (no decision)."""
         if len(self.facts) < self.keep:
             return
         ranked = sorted(self.facts.items(), key=lambda item: (-item[1][0], item[1][1], item[1][2]))
         (top_story, top_fact), _ = ranked[0]
         top_source = self.sources[top_story][top_fact]
         rival = next((v[0] for (s, f), v in ranked[1:] if s != top_story or self.sources[s][f] != top_source), None)
-        if rival is not None:
+        rival = max(-math.inf if rival is None else rival, self.top - self.reach)
+        if rival > -math.inf:
             self.bar = max(self.floor, min(ranked[self.keep - 1][1][0], rival))
 
     @property
@@ -148,7 +174,7 @@ class Retrieval:
                 stories.append(pos)
                 weights.append(index._idf.get(term, index._unknown_idf))
                 leasts.append(least.get(term, math.inf))
-                facts_by_term.setdefault(term, array("q")).extend((pos << _FACT_BITS) | f for f in facts)
+                facts_by_term.setdefault(term, array("q")).extend((pos << _STORY_SHIFT) | code for code in facts)
             for word in (w for letter in index._spellable.values() for w in letter):
                 spellable[word].add(pos)
             for canonical, phrases in index.story.aliases.items():
@@ -169,14 +195,14 @@ class Retrieval:
             by_letter[word[0]].append(word)
         self._by_letter = dict(by_letter)
 
-    def facts_reached(self, pos: int, term: str) -> list[int]:
-        """The facts of story ``pos`` that use ``term`` anywhere (variants, answer, source, near misses)."""
+    def uses(self, pos: int, term: str) -> array[int]:
+        """``fact << 2 | level`` for each fact of story ``pos`` that uses ``term`` anywhere (variants, answer,
+        source, near misses), in fact order."""
         codes = self._facts_by_term.get(term)
         if codes is None:
-            return []
-        low = bisect.bisect_left(codes, pos << _FACT_BITS)
-        high = bisect.bisect_left(codes, (pos + 1) << _FACT_BITS, low)
-        return [code & _FACT_MASK for code in codes[low:high]]
+            return array("q")
+        low = bisect.bisect_left(codes, pos << _STORY_SHIFT)
+        return codes[low : bisect.bisect_left(codes, (pos + 1) << _STORY_SHIFT, low)]
 
     def _least_used(self, pos: int, term: str) -> float:
         """The least weight an entry of story ``pos`` using ``term`` uses (infinite: none uses it)."""
@@ -226,9 +252,10 @@ class Retrieval:
         near_floor: float,
         near_slack: float,
         keep: int,
+        reach: float = math.inf,
     ) -> tuple[list[tuple[StoryIndex, Scored]], list[tuple[StoryIndex, Scored]], dict[str, Query]]:
         """Facts (best entry each) and near misses, best first, exact wherever a score can matter."""
-        found = _Found(self.sources, floor, near_floor, near_slack, max(keep, 1), bar=floor)
+        found = _Found(self.sources, floor, near_floor, near_slack, max(keep, 1), reach, bar=floor)
         queries: dict[str, Query] = {}
         tokens = words(question)[:max_words]
         bounds, kind_only = self._stories(question, tokens, positions, max_words, queries)
@@ -294,7 +321,7 @@ class Retrieval:
                 query = index.read([index.correct(w) if w in unplain[pos] else w for w in tokens])
             queries[index.story.id] = query
             if query.terms:
-                recall = sum(w for t, w in query.terms.items() if self.facts_reached(pos, t)) / query.weight
+                recall = sum(w for t, w in query.terms.items() if self.uses(pos, t)) / query.weight
                 bounds.append((blend(1.0, recall, 1.0), pos, recall, None))
         terms = dict.fromkeys(content_terms(tokens))
         kind = next((t for t in terms if t.startswith("?")), None)
@@ -312,7 +339,7 @@ class Retrieval:
             if pos in wanted and pos not in readers:
                 index, plan = self.indexes[pos], self.plans[pos]
                 explained = content
-                if kind is not None and self.facts_reached(pos, kind):
+                if kind is not None and self.uses(pos, kind):
                     weight = index._idf.get(kind, index._unknown_idf)
                     explained += weight
                     counts[pos] += 1
@@ -355,67 +382,142 @@ class Retrieval:
         return need <= 1 and best is not None
 
     def _search(self, pos: int, query: Query, found: _Found) -> None:
-        """Score the story's entries that share a term with the question, best bound first, while it matters."""
+        """Score the story's entries that share a term with the question, best bound first, while it matters.
+
+        Facts first (:meth:`fact_bounds`), then the entries of those whose bound reaches the bar; but when the
+        question's words alone cannot lift any entry of the story to the bar (a weak or off-topic question),
+        one C call first keeps only the entries similar enough to make up the difference."""
+        if not query.terms:
+            return
         plan = self.plans[pos]
         index = plan.index
-        postings = [index._postings[t] for t in query.terms if t in index._postings]
-        if not postings:
-            return
         terms = query.terms.items()
-        reached = {t: self.facts_reached(pos, t) for t in query.terms}
-        total = query.weight
-        lowest = found.lowest_bar
-        most = sum(w for t, w in terms if reached[t]) / total  # the best recall any fact of the story can have
-        precise = min(1.0, sum(w / self._least_used(pos, t) for t, w in terms))  # ... and precision (see _stories)
-        need = (lowest - blend(precise, most, 0.0)) / (100 * STRING_WEIGHT)
+        most = sum(w for t, w in terms if self.uses(pos, t)) / query.weight  # the best recall in the story
+        need = (found.lowest_bar - blend(self._precise(pos, query), most, 0.0)) / (100 * STRING_WEIGHT)
         if need > 1:
             return
-        shared: dict[int, float]  # entry -> weight of the question terms it uses
-        reach: dict[int, float] = defaultdict(float)  # fact -> weight of the question terms it uses anywhere
-        if need > 0:  # a weak question: its words alone reach no bar, so first rule out the dissimilar, in C
-            keys = list(set().union(*postings))
-            close = process.extract(
-                query.text,
-                [plan.texts[k] for k in keys],
-                scorer=fuzz.ratio,
-                score_cutoff=max(0.0, 100 * need - 1e-6),
-                limit=None,
-            )
-            shared = {keys[i]: sum(w for t, w in terms if t in index.entries[keys[i]].terms) for _, _, i in close}
-            for f in {plan.fact_of[k] for k in shared}:
-                reach[f] = sum(w for t, w in terms if f in reached[t])
-        else:
-            shared = defaultdict(float)
-            for term, weight in terms:
-                for f in reached[term]:
-                    reach[f] += weight
-                for k in index._postings.get(term, ()):
-                    shared[k] += weight
-        text_len = len(query.text)
-        used, fact_of, lengths = plan.used, plan.fact_of, plan.lengths
+        if need > 0:
+            keys = list(set().union(*(index._postings[t] for t in query.terms if t in index._postings)))
+            texts = [index.entries.texts[k] for k in keys]
+            cutoff = max(0.0, 100 * need - 1e-6)
+            close = process.extract(query.text, texts, scorer=fuzz.ratio, score_cutoff=cutoff, limit=None)
+            shared = {keys[i]: sum(w for t, w in terms if t in index.entries.terms(keys[i])) for _, _, i in close}
+            facts = {index.entries.fact_of[k] for k in shared}
+            self._score_entries(pos, query, found, shared, {f: index.credit(query, f) for f in facts})
+            return
+        bounds = self.fact_bounds(pos, query)
+        credits = {f: credit for f, (_, _, credit) in bounds.items()}
+        lowest = found.lowest_bar
+        for negated, f in sorted((-max(v, n), f) for f, (v, n, _) in bounds.items() if max(v, n) >= lowest):
+            if -negated < found.lowest_bar:
+                break
+            variant, near, _ = bounds[f]
+            if variant >= found.bar and self._similar_enough(pos, query, f, variant - found.bar):
+                self._score_entries(pos, query, found, self._shared(pos, query, plan.starts[f], plan.nears[f]), credits)
+            if near >= found.near_bar:
+                shared = self._shared(pos, query, plan.nears[f], plan.starts[f + 1])
+                self._score_entries(pos, query, found, shared, credits)
+
+    def fact_bounds(self, pos: int, query: Query) -> dict[int, tuple[float, float, float]]:
+        """fact -> the best score its variants can reach, and its near misses (-1: it has none), and its credit
+        (:meth:`StoryIndex.credit`, summed in the same order), for each fact of the story using a question term.
+
+        How each fact uses each term (:meth:`uses`) gives its credit, so its variants' recall at best (their
+        own terms count whole); their precision is at most the story's bound (see :meth:`_stories`) and the
+        weight of the terms they can share over the least weight a variant of the fact uses."""
+        plan = self.plans[pos]
+        terms = query.terms.items()
+        total = query.weight
+        precise = self._precise(pos, query)
+        credits: dict[int, float] = {}
+        bagged: dict[int, float] = {}  # fact -> weight of the question terms its variants use
+        anywhere: dict[int, float] = {}  # fact -> ... that it uses anywhere, near misses included
+        for term, weight in terms:
+            for code in self.uses(pos, term):
+                f, level = code >> 2 & _FACT_MASK, code & 3
+                anywhere[f] = anywhere.get(f, 0.0) + weight
+                if level:
+                    credits[f] = credits.get(f, 0.0) + CREDITS[level] * weight
+                    if level == 3:
+                        bagged[f] = bagged.get(f, 0.0) + weight
+        length = len(query.text)
+        out = {}
+        for f, weight in anywhere.items():
+            variant = near = -1.0
+            if (bag := bagged.get(f)) is not None:
+                recall = variant_recall(credits[f], bag, total)
+                variant = blend(min(precise, bag / plan.least[f]), recall, plan.similarity(f, length))
+            if plan.nears[f] < plan.starts[f + 1]:
+                near = blend(precise, min(1.0, weight / total), 1.0)
+            out[f] = (variant, near, credits.get(f, 0.0))
+        return out
+
+    def _precise(self, pos: int, query: Query) -> float:
+        """The best precision of an entry of the story: each question term's weight over the least weight an
+        entry using it uses, summed."""
+        return min(1.0, sum(w / self._least_used(pos, t) for t, w in query.terms.items()))
+
+    def _similar_enough(self, pos: int, query: Query, fact: int, spare: float) -> bool:
+        """Whether a variant of the fact is similar enough to the question to score within ``spare`` points of
+        its bound, which assumed the most similarity the lengths allow: one C call over its variants."""
+        plan = self.plans[pos]
+        need = plan.similarity(fact, len(query.text)) - spare / (100 * STRING_WEIGHT)
+        if need <= 0:
+            return True
+        texts = plan.index.entries.texts[plan.starts[fact] : plan.nears[fact]]
+        return process.extractOne(query.text, texts, scorer=fuzz.ratio, score_cutoff=100 * need - 1e-6) is not None
+
+    def _shared(self, pos: int, query: Query, start: int, end: int) -> dict[int, float]:
+        """Entry -> the weight of the question terms it uses (summed as the scorer does), for the entries in
+        ``range(start, end)`` that share one."""
+        postings_of = self.indexes[pos]._postings
+        shared: dict[int, float] = {}
+        for term, weight in query.terms.items():
+            if (postings := postings_of.get(term)) is not None:
+                low = bisect.bisect_left(postings, start)
+                for k in postings[low : bisect.bisect_left(postings, end, low)]:
+                    shared[k] = shared.get(k, 0.0) + weight
+        return shared
+
+    def _score_entries(
+        self, pos: int, query: Query, found: _Found, shared: dict[int, float], credits: dict[int, float]
+    ) -> None:
+        """Score entries best bound first while their bound reaches the bar; ``shared`` as :meth:`_shared` gives
+        it, ``credits`` for their facts. A variant's precision and recall are exact, so only its similarity is
+        bounded (from the lengths) until the entry is worth the C call; a near miss's own terms count whole
+        and the rest at most at the fact's credit."""
+        plan = self.plans[pos]
+        index = plan.index
+        total, length = query.weight, len(query.text)
+        used, lengths = plan.used, plan.lengths
+        fact_of, says, texts = index.entries.fact_of, index.entries.says, index.entries.texts
         bounded = []
         for k, weight in shared.items():
-            similarity = 2 * min(text_len, lengths[k]) / (text_len + lengths[k])
-            precision, recall = weight / used[k], reach[fact_of[k]] / total
-            bound = blend(precision, recall, similarity)
-            if bound >= lowest:
-                bounded.append((-bound, k, precision, recall))
+            credit = credits[fact_of[k]]
+            precision = weight / used[k]
+            recall = min(1.0, (credit + weight) / total) if k in says else variant_recall(credit, weight, total)
+            similarity = 2 * min(length, lengths[k]) / (length + lengths[k])
+            bounded.append((-blend(precision, recall, similarity), k, precision, recall))
         bounded.sort()
         fact_bar, near_bar = found.bar, found.near_bar  # they change only when an entry is added
         for negated, k, precision, recall in bounded:
             bound = -negated
-            if bound < lowest:
-                break
-            entry = index.entries[k]
-            bar = near_bar if entry.says is not None else fact_bar
+            if bound < fact_bar and bound < near_bar:
+                return
+            if k in says:
+                bar = near_bar
+            else:  # only a better variant changes its fact's score
+                best = found.facts.get((pos, fact_of[k]))
+                bar = fact_bar if best is None else max(fact_bar, best[0])
             if bound < bar:
                 continue
             need = (bar - blend(precision, recall, 0.0)) / (100 * STRING_WEIGHT)
-            if need > 0 and fuzz.ratio(query.text, entry.text, score_cutoff=max(0.0, 100 * need - 1e-6)) == 0:
+            similarity = fuzz.ratio(query.text, texts[k], score_cutoff=max(0.0, 100 * need - 1e-6))
+            if need > 0 and similarity == 0:
                 continue  # the scorer's own similarity, in C, rules it out before the full score
-            found.add(pos, index, k, index._score(query, entry))
+            score = index._score(query, index.entries[k]) if k in says else blend(precision, recall, similarity / 100)
+            found.add(pos, index, k, score)
             fact_bar, near_bar = found.bar, found.near_bar
-            lowest = min(fact_bar, near_bar)
 
 
 class Choices:

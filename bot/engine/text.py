@@ -11,7 +11,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 
-import snowballstemmer
+import Stemmer
 
 _QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'", "\u201c": '"', "\u201d": '"'})
 _ABBREVIATION_DOT = re.compile(r"(?<=\b\w)\.(?=\w\b)|(?<=\b\w\.\w)\.")  # u.s. -> us, n.k. -> nk
@@ -47,7 +47,7 @@ QUESTION_KINDS = {
     "why": "why",
 }
 
-_stemmer = snowballstemmer.stemmer("english")
+_stemmer = Stemmer.Stemmer("english")
 
 
 @lru_cache(maxsize=65536)
@@ -60,8 +60,9 @@ def normalize(text: str) -> str:
     text = unicodedata.normalize("NFKC", text).translate(_QUOTES).casefold()
     if not text.isascii():  # ASCII has none; skipping the scan makes loading a large fact base much faster
         text = "".join(c for c in text if unicodedata.category(c) != "Cf")  # zero-width and direction marks
-    text = _ABBREVIATION_DOT.sub("", text)
-    return _POSSESSIVE.sub("", text)
+    if "." in text:  # the checks cost far less than the substitutions they skip
+        text = _ABBREVIATION_DOT.sub("", text)
+    return _POSSESSIVE.sub("", text) if "'" in text else text
 
 
 def words(text: str) -> list[str]:
@@ -119,6 +120,7 @@ class Aliases:
                 if key := tuple(map(stem, words(phrase))):
                     self._phrases[key] = term
         self._longest = max(map(len, self._phrases), default=0)
+        self._starts = frozenset(key[0] for key in self._phrases)  # most words start no phrase: one lookup each
 
     def apply(self, tokens: Sequence[str]) -> list[str]:
         """Replace every aliased phrase, longest first, by its canonical term."""
@@ -126,7 +128,8 @@ class Aliases:
         out: list[str] = []
         i = 0
         while i < len(tokens):
-            for size in range(min(self._longest, len(tokens) - i), 0, -1):
+            starts = stems[i] in self._starts
+            for size in range(min(self._longest, len(tokens) - i), 0, -1) if starts else ():
                 term = self._phrases.get(tuple(stems[i : i + size]))
                 if term:
                     out.append(term)
