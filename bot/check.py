@@ -185,7 +185,7 @@ def _without(story: Story, batch: list[_Candidate]) -> Story:
     out = dict(enumerate(story.facts))
     for c in batch:
         fact = out[c.position]
-        out[c.position] = fact.model_copy(update={"questions": tuple(q for q in fact.questions if q != c.variant)})
+        out[c.position] = dataclasses.replace(fact, questions=tuple(q for q in fact.questions if q != c.variant))
     return dataclasses.replace(story, facts=tuple(out[i] for i in range(len(story.facts))))
 
 

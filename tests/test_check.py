@@ -91,7 +91,7 @@ def test_a_facts_only_variant_can_be_held_out(tmp_path: Path) -> None:
     shutil.copytree(SAMPLE, tmp_path / SAMPLE.name)
     story = load_knowledge(tmp_path).stories[0]
     facts = tuple(
-        f.model_copy(update={"questions": ("Who approved it?",)}) if f.id == "council-vote" else f for f in story.facts
+        dataclasses.replace(f, questions=("Who approved it?",)) if f.id == "council-vote" else f for f in story.facts
     )
     lonely = dataclasses.replace(story, facts=facts)
     [found] = confusions(Engine(KnowledgeBase((lonely,), "test"), Config().matching), lonely)

@@ -19,8 +19,7 @@ from bot.config import Matching
 from bot.engine.index import Query, Scored, StoryIndex
 from bot.engine.reply import Match, Reason, Reply, Status
 from bot.engine.retrieval import Choices, Retrieval
-from bot.knowledge.base import KnowledgeBase, Story
-from bot.knowledge.schema import Fact
+from bot.knowledge.base import Fact, KnowledgeBase, Story
 
 AUTOCOMPLETE_MAX_CHARS = 100
 NEAR_MISS_SLACK = 5.0  # how far below the best fact a near miss asking the question's extra point may score

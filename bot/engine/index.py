@@ -21,8 +21,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
 from bot.engine.text import QUESTION_KINDS, STOPWORDS, Aliases, content_terms, stem, words
-from bot.knowledge.base import Story
-from bot.knowledge.schema import Fact
+from bot.knowledge.base import Fact, Story
 
 # How much a question term counts when the variant lacks it but the fact has it elsewhere.
 OTHER_VARIANT_CREDIT = 0.9
@@ -70,7 +69,7 @@ class Entries(Sequence[Entry]):
         """``rows``: (fact, question, terms, says), each fact's variants before its near misses."""
         self.fact_of = array("i")
         self.questions: list[str] = []  # the fact's own strings
-        self.texts: list[str] = []  # terms joined, for character-level comparison
+        texts: list[str] = []  # terms joined, for character-level comparison; kept as one string
         self.says: dict[int, str] = {}  # entry -> the hint of its near miss
         self._names: list[str] = []  # the story's terms; an entry's terms are places in this list
         self._term_ids = array("i")
@@ -79,7 +78,7 @@ class Entries(Sequence[Entry]):
         for k, (fact, question, terms, says) in enumerate(rows):
             self.fact_of.append(fact)
             self.questions.append(question)
-            self.texts.append(" ".join(terms))
+            texts.append(" ".join(terms))
             if says is not None:
                 self.says[k] = says
             for term in terms:
@@ -88,13 +87,27 @@ class Entries(Sequence[Entry]):
                     self._names.append(term)
                 self._term_ids.append(ids[term])
             self._starts.append(len(self._term_ids))
+        self._text = "\n".join(texts) + "\n"  # terms never hold a line break
+        self._text_starts = array("i", [0])  # entry -> where its text starts in _text
+        for text in texts:
+            self._text_starts.append(self._text_starts[-1] + len(text) + 1)
 
     def terms(self, k: int) -> tuple[str, ...]:
         names = self._names
         return tuple([names[i] for i in self._term_ids[self._starts[k] : self._starts[k + 1]]])
 
+    def text(self, k: int) -> str:
+        return self._text[self._text_starts[k] : self._text_starts[k + 1] - 1]
+
+    def texts(self, start: int, end: int) -> list[str]:
+        """The texts of the entries in ``range(start, end)``, split in C."""
+        return self._text[self._text_starts[start] : self._text_starts[end] - 1].split("\n") if end > start else []
+
+    def length(self, k: int) -> int:
+        return self._text_starts[k + 1] - self._text_starts[k] - 1
+
     def __getitem__(self, k: int) -> Entry:  # type: ignore[override]  # no slices: nothing asks for them
-        return Entry(k, self.fact_of[k], self.questions[k], self.terms(k), self.texts[k], self.says.get(k))
+        return Entry(k, self.fact_of[k], self.questions[k], self.terms(k), self.text(k), self.says.get(k))
 
     def __len__(self) -> int:
         return len(self.fact_of)

@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from bot.knowledge.base import Story
-from bot.knowledge.schema import Fact
+from bot.knowledge.base import Fact, Story
 
 
 class Status(StrEnum):

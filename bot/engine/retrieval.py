@@ -53,7 +53,7 @@ class _StoryPlan:
         unknown = index._unknown_idf
         entries = index.entries
         self.used = array("d", (sum(index._idf.get(t, unknown) for t in entries.terms(k)) for k in range(len(entries))))
-        self.lengths = array("i", map(len, entries.texts))
+        self.lengths = array("i", map(entries.length, range(len(entries))))
         facts = len(index.story.facts)
         self.starts = array("i", [len(entries)] * (facts + 1))  # fact -> its first entry
         self.nears = array("i", [len(entries)] * facts)  # fact -> its first near miss (or the next fact's entry)
@@ -68,12 +68,12 @@ class _StoryPlan:
         self.least = array("d", (min((self.used[k] for k in ks), default=math.inf) for ks in variants))
         self.shortest = array("i", (min((self.lengths[k] for k in ks), default=0) for ks in variants))
         self.longest = array("i", (max((self.lengths[k] for k in ks), default=0) for ks in variants))
-        self.kind_texts: dict[str, list[str]] = defaultdict(list)  # "?when" -> texts of the entries asking it
+        self.kind_entries: dict[str, array[int]] = {}  # "?when" -> the entries asking it
         self.kind_used: dict[str, float] = {}  # "?when" -> the least weight an entry asking it uses
         for k in range(len(entries)):
             for term in entries.terms(k):
                 if term.startswith("?"):
-                    self.kind_texts[term].append(entries.texts[k])
+                    self.kind_entries.setdefault(term, array("i")).append(k)
                     self.kind_used[term] = min(self.kind_used.get(term, math.inf), self.used[k])
 
     def least_used(self) -> dict[str, float]:
@@ -378,45 +378,56 @@ class Retrieval:
         if need <= 0:
             return True
         cutoff = max(0.0, 100 * need - 1e-6)
-        best = process.extractOne(text, plan.kind_texts[kind], scorer=fuzz.ratio, score_cutoff=cutoff)
+        texts = map(index.entries.text, plan.kind_entries[kind])
+        best = process.extractOne(text, texts, scorer=fuzz.ratio, score_cutoff=cutoff)
         return need <= 1 and best is not None
 
     def _search(self, pos: int, query: Query, found: _Found) -> None:
         """Score the story's entries that share a term with the question, best bound first, while it matters.
 
-        Facts first (:meth:`fact_bounds`), then the entries of those whose bound reaches the bar; but when the
-        question's words alone cannot lift any entry of the story to the bar (a weak or off-topic question),
-        one C call first keeps only the entries similar enough to make up the difference."""
+        Facts first (:meth:`fact_bounds`); a fact whose bound reaches the bar only if its entries are similar
+        enough to the question has that checked in one C call before its entries are looked at one by one.
+        When the question's words alone lift no entry of the story to the bar (a weak or off-topic question),
+        one C call over all the story's candidates keeps the similar ones first."""
         if not query.terms:
             return
         plan = self.plans[pos]
-        index = plan.index
-        terms = query.terms.items()
-        most = sum(w for t, w in terms if self.uses(pos, t)) / query.weight  # the best recall in the story
+        most = sum(w for t, w in query.terms.items() if self.uses(pos, t)) / query.weight  # best recall in the story
         need = (found.lowest_bar - blend(self._precise(pos, query), most, 0.0)) / (100 * STRING_WEIGHT)
         if need > 1:
             return
-        if need > 0:
-            keys = list(set().union(*(index._postings[t] for t in query.terms if t in index._postings)))
-            texts = [index.entries.texts[k] for k in keys]
-            cutoff = max(0.0, 100 * need - 1e-6)
-            close = process.extract(query.text, texts, scorer=fuzz.ratio, score_cutoff=cutoff, limit=None)
-            shared = {keys[i]: sum(w for t, w in terms if t in index.entries.terms(keys[i])) for _, _, i in close}
-            facts = {index.entries.fact_of[k] for k in shared}
-            self._score_entries(pos, query, found, shared, {f: index.credit(query, f) for f in facts})
+        if need > 0:  # a weak question: its words alone lift no entry to the bar, so first keep the similar ones
+            shared = self._shared(pos, query, 0, len(plan.index.entries))
+            keys = list(shared)
+            texts = list(map(plan.index.entries.text, keys))
+            close = process.extract(query.text, texts, scorer=fuzz.ratio, score_cutoff=100 * need - 1e-6, limit=None)
+            shared = {keys[i]: shared[keys[i]] for _, _, i in close}
+            facts = {plan.index.entries.fact_of[k] for k in shared}
+            self._score_entries(pos, query, found, shared, {f: plan.index.credit(query, f) for f in facts})
             return
         bounds = self.fact_bounds(pos, query)
         credits = {f: credit for f, (_, _, credit) in bounds.items()}
+        length = len(query.text)
         lowest = found.lowest_bar
         for negated, f in sorted((-max(v, n), f) for f, (v, n, _) in bounds.items() if max(v, n) >= lowest):
             if -negated < found.lowest_bar:
                 break
             variant, near, _ = bounds[f]
-            if variant >= found.bar and self._similar_enough(pos, query, f, variant - found.bar):
-                self._score_entries(pos, query, found, self._shared(pos, query, plan.starts[f], plan.nears[f]), credits)
-            if near >= found.near_bar:
-                shared = self._shared(pos, query, plan.nears[f], plan.starts[f + 1])
-                self._score_entries(pos, query, found, shared, credits)
+            for start, end, bound, bar, similarity in (
+                (plan.starts[f], plan.nears[f], variant, found.bar, plan.similarity(f, length)),
+                (plan.nears[f], plan.starts[f + 1], near, found.near_bar, 1.0),
+            ):
+                need = similarity - (bound - bar) / (100 * STRING_WEIGHT)  # what the bound's similarity can spare
+                if bound >= bar and self._similar_enough(pos, query, start, end, need):
+                    self._score_entries(pos, query, found, self._shared(pos, query, start, end), credits)
+
+    def _similar_enough(self, pos: int, query: Query, start: int, end: int, need: float) -> bool:
+        """Whether an entry in ``range(start, end)`` has at least ``need`` (0-1) similarity to the question:
+        one C call over their texts, when a bound that assumed more similarity can spare only this much."""
+        if need <= 0:
+            return True
+        texts = self.indexes[pos].entries.texts(start, end)
+        return process.extractOne(query.text, texts, scorer=fuzz.ratio, score_cutoff=100 * need - 1e-6) is not None
 
     def fact_bounds(self, pos: int, query: Query) -> dict[int, tuple[float, float, float]]:
         """fact -> the best score its variants can reach, and its near misses (-1: it has none), and its credit
@@ -457,16 +468,6 @@ class Retrieval:
         entry using it uses, summed."""
         return min(1.0, sum(w / self._least_used(pos, t) for t, w in query.terms.items()))
 
-    def _similar_enough(self, pos: int, query: Query, fact: int, spare: float) -> bool:
-        """Whether a variant of the fact is similar enough to the question to score within ``spare`` points of
-        its bound, which assumed the most similarity the lengths allow: one C call over its variants."""
-        plan = self.plans[pos]
-        need = plan.similarity(fact, len(query.text)) - spare / (100 * STRING_WEIGHT)
-        if need <= 0:
-            return True
-        texts = plan.index.entries.texts[plan.starts[fact] : plan.nears[fact]]
-        return process.extractOne(query.text, texts, scorer=fuzz.ratio, score_cutoff=100 * need - 1e-6) is not None
-
     def _shared(self, pos: int, query: Query, start: int, end: int) -> dict[int, float]:
         """Entry -> the weight of the question terms it uses (summed as the scorer does), for the entries in
         ``range(start, end)`` that share one."""
@@ -490,7 +491,7 @@ class Retrieval:
         index = plan.index
         total, length = query.weight, len(query.text)
         used, lengths = plan.used, plan.lengths
-        fact_of, says, texts = index.entries.fact_of, index.entries.says, index.entries.texts
+        fact_of, says, text = index.entries.fact_of, index.entries.says, index.entries.text
         bounded = []
         for k, weight in shared.items():
             credit = credits[fact_of[k]]
@@ -512,7 +513,7 @@ class Retrieval:
             if bound < bar:
                 continue
             need = (bar - blend(precision, recall, 0.0)) / (100 * STRING_WEIGHT)
-            similarity = fuzz.ratio(query.text, texts[k], score_cutoff=max(0.0, 100 * need - 1e-6))
+            similarity = fuzz.ratio(query.text, text(k), score_cutoff=max(0.0, 100 * need - 1e-6))
             if need > 0 and similarity == 0:
                 continue  # the scorer's own similarity, in C, rules it out before the full score
             score = index._score(query, index.entries[k]) if k in says else blend(precision, recall, similarity / 100)

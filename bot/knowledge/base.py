@@ -6,7 +6,29 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-from bot.knowledge.schema import Fact, StoryMeta
+from bot.knowledge.schema import StoryMeta
+
+
+@dataclass(frozen=True, slots=True)
+class NotAnswered:
+    """Questions close to a fact that the story does not answer, and what the story does say instead."""
+
+    questions: tuple[str, ...]
+    says: str
+
+
+@dataclass(frozen=True, slots=True)
+class Fact:
+    """One thing the story says: how people ask for it, the answer, and the sentence it comes from.
+
+    Validated as a :class:`bot.knowledge.schema.FactSpec`, then kept in a plain record: a validated model
+    carries a dict and a set of its own, a quarter of the memory of a 100,000-fact base."""
+
+    id: str
+    questions: tuple[str, ...]
+    answer: str
+    source: str
+    not_answered: tuple[NotAnswered, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

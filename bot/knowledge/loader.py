@@ -13,7 +13,7 @@ from pathlib import Path
 from types import MappingProxyType
 
 from bot.config import Limits
-from bot.knowledge.base import KnowledgeBase, Story
+from bot.knowledge.base import Fact, KnowledgeBase, NotAnswered, Story
 from bot.knowledge.schema import FactFile
 from bot.yamlfile import Document, FileErrors, Problem, field_path, parse, read_text, validate
 
@@ -74,7 +74,18 @@ def _load_story(root: Path, folder: Path, limits: Limits) -> tuple[Story, str]:
     problems = list(_check(doc, facts, article, folder.name))
     if problems:
         raise FileErrors(problems)
-    story = Story(facts.story, article, MappingProxyType(dict(facts.aliases)), facts.facts)
+    sentences: dict[str, str] = {}  # facts citing one sentence share its string
+    kept = tuple(
+        Fact(
+            f.id,
+            f.questions,
+            f.answer,
+            sentences.setdefault(f.source, f.source),
+            tuple(NotAnswered(n.questions, n.says) for n in f.not_answered),
+        )
+        for f in facts.facts
+    )
+    story = Story(facts.story, article, MappingProxyType(dict(facts.aliases)), kept)
     digest = hashlib.sha256(text.encode() + b"\0" + article.encode()).hexdigest()
     return story, digest
 

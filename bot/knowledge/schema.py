@@ -33,21 +33,23 @@ class StoryMeta(Frozen):
     article: Annotated[str, StringConstraints(min_length=1, max_length=200)] = "article.txt"
 
 
-class NotAnswered(Frozen):
-    """Questions close to a fact that the story does not answer, and what the story does say instead."""
+class NotAnsweredSpec(Frozen):
+    """A fact's ``not_answered`` item as written: questions close to the fact that the story does not answer,
+    and what the story does say instead (the loader keeps it as a :class:`bot.knowledge.base.NotAnswered`)."""
 
     questions: Annotated[tuple[Question, ...], Field(min_length=1)]
     says: Answer
 
 
-class Fact(Frozen):
-    """One thing the story says: how people ask for it, the answer, and the sentence it comes from."""
+class FactSpec(Frozen):
+    """A fact as written: how people ask for it, the answer, and the sentence it comes from (the loader keeps
+    it as a :class:`bot.knowledge.base.Fact`)."""
 
     id: Slug
     questions: Annotated[tuple[Question, ...], Field(min_length=1)]
     answer: Answer
     source: Text
-    not_answered: tuple[NotAnswered, ...] = ()
+    not_answered: tuple[NotAnsweredSpec, ...] = ()
 
 
 class FactFile(Frozen):
@@ -55,4 +57,4 @@ class FactFile(Frozen):
 
     story: StoryMeta
     aliases: dict[Text, Annotated[tuple[Text, ...], Field(min_length=1)]] = Field(default_factory=dict)
-    facts: Annotated[tuple[Fact, ...], Field(min_length=1)]
+    facts: Annotated[tuple[FactSpec, ...], Field(min_length=1)]
