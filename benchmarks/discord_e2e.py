@@ -4,7 +4,8 @@ The bot runs in a process of its own (``--bot``), connected to a fake Discord on
 this process and plays the users: a closed loop of 1 and of 16 concurrent askers, cooldowns off, asking the
 labelled questions about the shipped story. Printed: answers per second; p50 / p99 from sending
 INTERACTION_CREATE to receiving the bot's interaction callback; the bot process's CPU milliseconds (user +
-system, from /proc) per interaction.
+system, from /proc) per interaction, and how much of it its event-loop thread used (discord.py, aiohttp and the
+bot's own code; matching and the record of questions run in worker threads).
 
     .venv/bin/python benchmarks/discord_e2e.py                    # concurrency 1 and 16, 2000 questions each
     .venv/bin/python benchmarks/discord_e2e.py --count 500 --concurrency 1,4,16
@@ -32,9 +33,10 @@ from fake_discord import TOKEN, FakeDiscord, User, snowflake  # noqa: E402
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def _cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process, from /proc/PID/stat (fields 14 and 15)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+def _cpu_seconds(pid: int, *, loop_only: bool = False) -> float:
+    """User + system CPU time of a process, or of its main (event-loop) thread, from /proc (fields 14, 15)."""
+    stat = Path(f"/proc/{pid}/task/{pid}/stat" if loop_only else f"/proc/{pid}/stat")
+    fields = stat.read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / TICKS
 
 
@@ -90,19 +92,23 @@ async def bench(levels: list[int], count: int, knowledge: Path) -> None:
             await fake.wait_for(lambda: fake.identifies or None, timeout=60)
             questions = [q for q in real_questions() if q.strip()]
             await _load(fake, questions, 4, 100)  # warm up: the first answers load caches and code paths
-            print("| concurrency | interactions | answers/s | p50 ms | p99 ms | bot CPU ms / interaction |")
-            print("| ---: | ---: | ---: | ---: | ---: | ---: |")
+            print(
+                "| concurrency | interactions | answers/s | p50 ms | p99 ms | bot CPU ms / interaction "
+                "| of it, event loop |"
+            )
+            print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
             for level in levels:
-                cpu = _cpu_seconds(bot.pid)
+                cpu, loop_cpu = _cpu_seconds(bot.pid), _cpu_seconds(bot.pid, loop_only=True)
                 start = time.perf_counter()
                 latencies = await _load(fake, questions, level, count)
                 wall = time.perf_counter() - start
                 used = _cpu_seconds(bot.pid) - cpu
+                loop_used = _cpu_seconds(bot.pid, loop_only=True) - loop_cpu
                 ms = sorted(x * 1000 for x in latencies)
                 p99 = ms[min(len(ms) - 1, round(0.99 * (len(ms) - 1)))]
                 print(
                     f"| {level} | {count} | {count / wall:.0f} | {statistics.median(ms):.2f} | {p99:.2f} | "
-                    f"{used * 1000 / count:.2f} |",
+                    f"{used * 1000 / count:.2f} | {loop_used * 1000 / count:.2f} |",
                     flush=True,
                 )
         finally:

@@ -287,8 +287,10 @@ class AskLog:
         return self.store.record(ask)
 
     def _forget_before(self, cutoff: float) -> None:
-        for key in [k for k, p in self._recent.items() if p.at < cutoff]:
-            del self._recent[key]
+        """Drop who asked last before ``cutoff``: each ask re-inserts its asker, so the oldest come first and
+        an ask costs the expired entries only, not every asker of the last minute."""
+        while self._recent and next(iter(self._recent.values())).at < cutoff:
+            del self._recent[next(iter(self._recent))]
 
 
 def _ask_of(reply: Reply, user: str, now: float, near: float) -> Ask:

@@ -135,9 +135,7 @@ class StoryBot(discord.Client):
         await super().close()
 
 
-def command_tree(
-    client: ClientT, config: Config, stories: Sequence[Story] = ()
-) -> app_commands.CommandTree[ClientT]:
+def command_tree(client: ClientT, config: Config, stories: Sequence[Story] = ()) -> app_commands.CommandTree[ClientT]:
     """Every slash command, with the error handler; ``storybot sync`` publishes the same tree.
 
     /ask depends on the ``stories`` (a story option when there are several): the bot, which loads them

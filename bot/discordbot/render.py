@@ -6,6 +6,7 @@ markdown and mentions; allowed mentions are off bot-wide as well, so nothing her
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import unicodedata
@@ -15,6 +16,7 @@ import discord
 
 from bot.engine import Match, Reply
 from bot.knowledge import Story
+from bot.knowledge.schema import StoryMeta
 from bot.render import decline_line
 
 COLOUR = discord.Colour(0x2F6FB3)
@@ -23,6 +25,9 @@ TITLE_LIMIT = 256
 FIELD_LIMIT = 1024
 BUTTON_LABEL_LIMIT = 80
 ASKED_LIMIT = 200  # how much of a question is echoed in a decline
+RENDERED_CACHE = 1024
+"""Facts and stories whose rendered text is kept: it depends on their text alone, and escaping markdown
+with discord.py's regexes is most of what rendering an answer costs."""
 
 DID_YOU_MEAN = "Did you mean:"
 # Escaped one by one (discord.utils.escape_markdown leaves the inside of [text](link) as it is). A question
@@ -54,12 +59,15 @@ def shorten(text: str, limit: int) -> str:
 def shown(text: str, limit: int) -> str:
     """User input made safe to show: one line, truncated, no markdown, mention, link or direction syntax."""
     # format characters (zero-width, right-to-left overrides) could hide or reorder the text around them
-    plain = "".join(c for c in shorten(text, limit) if unicodedata.category(c) != "Cf")
+    plain = shorten(text, limit)
+    if not plain.isascii():  # no ASCII character is a format character: most questions skip the scan
+        plain = "".join(c for c in plain if unicodedata.category(c) != "Cf")
     plain = plain.replace("://", ":\u200b//")  # no autolinks, so no link previews either
     escaped = discord.utils.escape_mentions(_MARKUP.sub(r"\\\g<0>", plain))
     return shorten(escaped, limit)
 
 
+@functools.lru_cache(maxsize=RENDERED_CACHE)
 def as_the_story_says(answer: str) -> str:
     """Attribute an answer with relative time words to the story: "On Thursday, the story says."."""
     if not _RELATIVE_TIME.search(answer):
@@ -69,7 +77,11 @@ def as_the_story_says(answer: str) -> str:
 
 def credit(story: Story, *, links: bool) -> str:
     """Title (linked when the URL is known and links may be shown), publisher and date."""
-    meta = story.meta
+    return _credit(story.meta, links)
+
+
+@functools.lru_cache(maxsize=RENDERED_CACHE)
+def _credit(meta: StoryMeta, links: bool) -> str:
     title = discord.utils.escape_markdown(meta.title)
     if meta.url and links:
         title = f"[{title}]({meta.url.replace('(', '%28').replace(')', '%29')})"
@@ -128,5 +140,6 @@ def shorten_lines(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+@functools.lru_cache(maxsize=RENDERED_CACHE)
 def _quote(sentence: str, limit: int) -> str:
     return "> " + shorten(discord.utils.escape_markdown(sentence), limit - 2)

@@ -1,22 +1,27 @@
 """Finding the entries worth scoring, so a question's cost grows far slower than the fact base.
 
-The scorer (:meth:`StoryIndex._score`) stays the only judge; this module only decides which entries it
-must see. An entry is skipped only when an upper bound of its score is below the "bar", the lowest score
-that could still change the assessment: the k-th best fact, the best rival citing another sentence, the
-floor under which nothing is answered, suggested or denied (:meth:`Engine._floor`), and for near misses
-what could still block an answer. Bounds, from loosest to tightest:
+The scorer (:meth:`StoryIndex._score`) stays the judge; this module only decides which entries it must
+see, and for a fact's own variants computes the same score from the same parts. An entry is skipped only
+when an upper bound of its score is below the "bar", the lowest score that could still change the
+assessment: the k-th best fact, the best rival citing another sentence (with the engine's own thresholds,
+no lower than the widest margin that matters below the top), the floor under which nothing is answered,
+suggested or denied (:meth:`Engine._floor`), and for near misses what could still block an answer.
+Bounds, from loosest to tightest:
 
 - a story: recall at most the weight of the question terms it uses anywhere over the question's weight,
   precision at most the sum, over those terms, of each one's weight over the least weight an entry using it
-  uses. A story whose words
-  cannot change the question (no alias of its own in it, nothing :meth:`StoryIndex.correct` could turn a
-  word into) is bounded from the global term table without reading the question at all;
-- an entry sharing a term with the question (found through the story's postings): precision exact, recall at
-  most that of the terms its fact's variants, answer, source and near misses use, similarity at most
-  2 * min(len) / (sum of len); then the scorer's own similarity (``fuzz.ratio``, in C) before the full score.
+  uses. A story whose words cannot change the question (no alias of its own in it, nothing
+  :meth:`StoryIndex.correct` could turn a word into) is bounded from the global term table without reading
+  the question at all;
+- a fact: how it uses each question term (a variant, only the answer, only the source; one global table)
+  gives its credit, and with it its variants' best recall; precision at most the terms they can share over
+  the least weight a variant uses; similarity at most what the lengths allow, then, when the bound needs
+  more than that, one C call over its variants' texts;
+- an entry: precision and recall exact, similarity at most 2 * min(len) / (sum of len); then the scorer's
+  own similarity (``fuzz.ratio``, in C).
 
 The scorer's F-measure grows with precision and recall, so these bound the score. ``tests/test_retrieval.py``
-checks that the bound holds and that assessments and replies equal exhaustive scoring's.
+checks that the bounds hold and that assessments and replies equal exhaustive scoring's.
 """
 
 from __future__ import annotations
