@@ -99,6 +99,10 @@ class Entries(Sequence[Entry]):
     def text(self, k: int) -> str:
         return self._text[self._text_starts[k] : self._text_starts[k + 1] - 1]
 
+    def texts_of(self, entries: Iterable[int]) -> list[str]:
+        flat, starts = self._text, self._text_starts
+        return [flat[starts[k] : starts[k + 1] - 1] for k in entries]
+
     def texts(self, start: int, end: int) -> list[str]:
         """The texts of the entries in ``range(start, end)``, split in C."""
         return self._text[self._text_starts[start] : self._text_starts[end] - 1].split("\n") if end > start else []

@@ -383,7 +383,7 @@ class Retrieval:
         if need <= 0:
             return True
         cutoff = max(0.0, 100 * need - 1e-6)
-        texts = map(index.entries.text, plan.kind_entries[kind])
+        texts = index.entries.texts_of(plan.kind_entries[kind])
         best = process.extractOne(text, texts, scorer=fuzz.ratio, score_cutoff=cutoff)
         return need <= 1 and best is not None
 
@@ -404,7 +404,7 @@ class Retrieval:
         if need > 0:  # a weak question: its words alone lift no entry to the bar, so first keep the similar ones
             shared = self._shared(pos, query, 0, len(plan.index.entries))
             keys = list(shared)
-            texts = list(map(plan.index.entries.text, keys))
+            texts = plan.index.entries.texts_of(keys)
             close = process.extract(query.text, texts, scorer=fuzz.ratio, score_cutoff=100 * need - 1e-6, limit=None)
             shared = {keys[i]: shared[keys[i]] for _, _, i in close}
             facts = {plan.index.entries.fact_of[k] for k in shared}
