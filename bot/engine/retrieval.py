@@ -49,9 +49,8 @@ MAX_CHOICE_CANDIDATES = 500  # ... and at most this many beyond (WRatio costs mi
 
 
 class _StoryPlan:
-    """Per-story lookups for bounds: each entry's fixed cost, text (a list, to compare many in one call) and
-    length; each fact's entries (variants, then near misses) and the least cost and the lengths of its
-    variants."""
+    """Per-story lookups for bounds: each entry's fixed cost and text length; each fact's entries (variants,
+    then near misses) and the least cost and the lengths of its variants."""
 
     def __init__(self, index: StoryIndex) -> None:
         self.index = index
@@ -59,17 +58,15 @@ class _StoryPlan:
         entries = index.entries
         self.used = array("d", (sum(index._idf.get(t, unknown) for t in entries.terms(k)) for k in range(len(entries))))
         self.lengths = array("i", map(entries.length, range(len(entries))))
-        facts = len(index.story.facts)
-        self.starts = array("i", [len(entries)] * (facts + 1))  # fact -> its first entry
-        self.nears = array("i", [len(entries)] * facts)  # fact -> its first near miss (or the next fact's entry)
-        for k in reversed(range(len(entries))):
-            self.starts[entries.fact_of[k]] = k
-            if k in entries.says:
-                self.nears[entries.fact_of[k]] = k
-        for f in reversed(range(facts)):
-            self.nears[f] = min(self.nears[f], self.starts[f + 1])
-            self.starts[f] = min(self.starts[f], self.starts[f + 1])
-        variants = [range(self.starts[f], self.nears[f]) for f in range(facts)]
+        facts = index.story.facts
+        self.starts = array("i", [0])  # fact -> its first entry; the entries are its questions, then its near misses'
+        for fact in facts:
+            self.starts.append(self.starts[-1] + len(fact.questions) + sum(len(n.questions) for n in fact.not_answered))
+        # fact -> its first near miss (or the next fact's first entry)
+        self.nears = array(
+            "i", (start + len(fact.questions) for start, fact in zip(self.starts[:-1], facts, strict=True))
+        )
+        variants = [range(self.starts[f], self.nears[f]) for f in range(len(facts))]
         self.least = array("d", (min((self.used[k] for k in ks), default=math.inf) for ks in variants))
         self.shortest = array("i", (min((self.lengths[k] for k in ks), default=0) for ks in variants))
         self.longest = array("i", (max((self.lengths[k] for k in ks), default=0) for ks in variants))
