@@ -271,18 +271,17 @@ class StoryIndex:
         if entry.says is None:  # its terms are all in its fact's bag, so the fact's credit covers the rest
             recall = variant_recall(self.credit(query, entry.fact), shared, query.weight)
         else:
-            recall = self._near_explained(query, entry) / query.weight
+            recall = self.near_explained(query, entry.fact, entry.terms) / query.weight
         used = sum(self._idf.get(t, self._unknown_idf) for t in entry.terms)
         precision = shared / used if used else 0.0
         return blend(precision, recall, fuzz.ratio(query.text, entry.text) / 100)
 
-    def _near_explained(self, query: Query, entry: Entry) -> float:
-        """A near miss's evidence: its own terms whole, its fact's other words at their credit, except the
-        question kind, which a near miss must ask itself."""
-        f = entry.fact
+    def near_explained(self, query: Query, f: int, terms: tuple[str, ...]) -> float:
+        """The evidence of a near miss of fact ``f`` using ``terms``: its own terms whole, its fact's other
+        words at their credit, except the question kind, which a near miss must ask itself."""
         explained = 0.0
         for term, weight in query.terms.items():
-            if term in entry.terms:
+            if term in terms:
                 explained += weight
             elif term in self._bags[f] and not term.startswith("?"):
                 explained += OTHER_VARIANT_CREDIT * weight

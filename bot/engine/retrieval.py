@@ -119,7 +119,8 @@ class _Found:
     near_slack: float  # ... nor one this far below the best fact
     keep: int  # how many facts the reply can show
     reach: float  # a rival this far behind the top fact or further changes no decision (inf: keep it exact)
-    facts: dict[tuple[int, int], tuple[float, int, int]] = field(default_factory=dict)  # best (score, story, entry)
+    # (story, fact) -> its best entry as (-score, story, entry, fact): best first when sorted
+    facts: dict[tuple[int, int], tuple[float, int, int, int]] = field(default_factory=dict)
     near: list[tuple[float, int, int]] = field(default_factory=list)
     bar: float = 0.0  # a fact entry scoring below this changes nothing
     top: float = 0.0
@@ -128,10 +129,11 @@ class _Found:
         if k in index.entries.says:
             self.near.append((score, pos, k))
             return
-        key = (pos, index.entries.fact_of[k])
-        old = self.facts.get(key)
-        if old is None or (-score, pos, k) < (-old[0], old[1], old[2]):
-            self.facts[key] = (score, pos, k)
+        fact = index.entries.fact_of[k]
+        row = (-score, pos, k, fact)
+        old = self.facts.get((pos, fact))
+        if old is None or row < old:
+            self.facts[pos, fact] = row
             self.top = max(self.top, score)
             if score > self.bar:
                 self._raise_bar()
@@ -141,13 +143,13 @@ class _Found:
         changes no figure (no decision)."""
         if len(self.facts) < self.keep:
             return
-        ranked = sorted(self.facts.items(), key=lambda item: (-item[1][0], item[1][1], item[1][2]))
-        (top_story, top_fact), _ = ranked[0]
+        ranked = sorted(self.facts.values())
+        _, top_story, _, top_fact = ranked[0]
         top_source = self.sources[top_story][top_fact]
-        rival = next((v[0] for (s, f), v in ranked[1:] if s != top_story or self.sources[s][f] != top_source), None)
+        rival = next((-v for v, s, _, f in ranked[1:] if s != top_story or self.sources[s][f] != top_source), None)
         rival = max(-math.inf if rival is None else rival, self.top - self.reach)
         if rival > -math.inf:
-            self.bar = max(self.floor, min(ranked[self.keep - 1][1][0], rival))
+            self.bar = max(self.floor, min(-ranked[self.keep - 1][0], rival))
 
     @property
     def near_bar(self) -> float:
@@ -270,7 +272,7 @@ class Retrieval:
             if ceiling >= found.lowest_bar:
                 rest = sorted(rest + list_them(), key=lambda item: (-item[0], item[1]))
             self._visit(rest, tokens, found, queries)
-        ranked = sorted(found.facts.values(), key=lambda v: (-v[0], v[1], v[2]))
+        ranked = [(-negated, p, k) for negated, p, k, _ in sorted(found.facts.values())]
         near = sorted(found.near, key=lambda v: (-v[0], v[1], v[2]))
         as_pairs = lambda rows: [  # noqa: E731
             (self.indexes[p], Scored(self.indexes[p].entries[k], s)) for s, p, k in rows
@@ -511,14 +513,18 @@ class Retrieval:
                 bar = near_bar
             else:  # only a better variant changes its fact's score
                 best = found.facts.get((pos, fact_of[k]))
-                bar = fact_bar if best is None else max(fact_bar, best[0])
+                bar = fact_bar if best is None else max(fact_bar, -best[0])
             if bound < bar:
                 continue
             need = (bar - blend(precision, recall, 0.0)) / (100 * STRING_WEIGHT)
             similarity = fuzz.ratio(query.text, text(k), score_cutoff=max(0.0, 100 * need - 1e-6))
             if need > 0 and similarity == 0:
                 continue  # the scorer's own similarity, in C, rules it out before the full score
-            score = index._score(query, index.entries[k]) if k in says else blend(precision, recall, similarity / 100)
+            if k in says:  # its recall above was a bound
+                exact = index.near_explained(query, fact_of[k], index.entries.terms(k)) / total
+                score = blend(precision, exact, similarity / 100)
+            else:
+                score = blend(precision, recall, similarity / 100)
             found.add(pos, index, k, score)
             fact_bar, near_bar = found.bar, found.near_bar
 
