@@ -89,7 +89,8 @@ def many_stories(tmp_path_factory: pytest.TempPathFactory) -> tuple[Engine, list
 
 def test_many_stories_same_as_exhaustive(many_stories: tuple[Engine, list[str]]) -> None:
     engine, questions = many_stories
-    _check(engine, questions + _tuning_questions()[::4] + ["where?", "who", "what is it", "zzz qqq"])
+    odd = ["where?", "who", "what is it", "zzz qqq", "signed in seoul or in the us?", "bilateral or multilateral"]
+    _check(engine, questions + _tuning_questions()[::4] + odd)
 
 
 def test_bound_is_never_below_the_score(many_stories: tuple[Engine, list[str]]) -> None:

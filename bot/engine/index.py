@@ -320,17 +320,16 @@ def blend(precision: float, recall: float, similarity: float) -> float:
     return 100 * ((1 - STRING_WEIGHT) * f + STRING_WEIGHT * similarity)
 
 
-def _alternatives(tokens: list[str], known: frozenset[str]) -> set[str]:
+def _alternatives(tokens: Sequence[str], known: frozenset[str]) -> set[str]:
     """Stems the story never uses, offered beside one it does: "bilateral or multilateral", "a minister or a
     general". Two unknown alternatives ("subs or bombers") are the question's topic and stay."""
+    return {right if left in known else left for left, right in choices(tokens) if (left in known) != (right in known)}
+
+
+def choices(tokens: Sequence[str]) -> list[tuple[str, str]]:
+    """The stems on either side of each "or" between content words."""
     content = [stem(t) for t in tokens if t not in STOPWORDS or t == "or"]
-    offered = set()
-    for i in range(1, len(content) - 1):
-        if content[i] == "or":
-            left, right = content[i - 1], content[i + 1]
-            if (left in known) != (right in known):
-                offered.add(right if left in known else left)
-    return offered
+    return [(content[i - 1], content[i + 1]) for i in range(1, len(content) - 1) if content[i] == "or"]
 
 
 def _capitalised(phrase: str, text: str) -> bool:

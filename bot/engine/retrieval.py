@@ -11,8 +11,8 @@ Bounds, from loosest to tightest:
 - a story: recall at most the weight of the question terms it uses anywhere over the question's weight,
   precision at most the sum, over those terms, of each one's weight over the least weight an entry using it
   uses. A story whose words cannot change the question (no alias of its own in it, nothing
-  :meth:`StoryIndex.correct` could turn a word into) is bounded from the global term table without reading
-  the question at all;
+  :meth:`StoryIndex.correct` could turn a word into, no choice "a or b" of which it knows one side) is
+  bounded from the global term table without reading the question at all;
 - a fact: how it uses each question term (a variant, only the answer, only the source; one global table)
   gives its credit, and with it its variants' best recall; precision at most the terms they can share over
   the least weight a variant uses; similarity at most what the lengths allow, then, when the bound needs
@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from rapidfuzz import fuzz, process, utils
 from rapidfuzz.distance import OSA
 
-from bot.engine.index import CREDITS, STRING_WEIGHT, Query, Scored, StoryIndex, blend, variant_recall
+from bot.engine.index import CREDITS, STRING_WEIGHT, Query, Scored, StoryIndex, blend, choices, variant_recall
 from bot.engine.text import QUESTION_KINDS, STOPWORDS, content_terms, stem, words
 
 CLOSE_SPELLING = 2  # the widest typo correction (OSA distance) StoryIndex.correct applies
@@ -214,14 +214,16 @@ class Retrieval:
         at = bisect.bisect_left(stories, pos)
         return leasts[at] if at < len(stories) and stories[at] == pos else math.inf
 
-    def _unplain(self, tokens: Sequence[str]) -> dict[int, set[str]] | None:
+    def _unplain(self, tokens: Sequence[str]) -> dict[int, set[str]]:
         """Stories that may not read the question word for word, each with the words it may correct: an
-        alias of theirs is in the question, or a word of theirs is what :meth:`StoryIndex.correct` could
-        turn a question word into (a close spelling with the same first letter, or a longer word a short
-        one abbreviates). None: any story may ("a or b")."""
-        if "or" in tokens:
-            return None
+        alias of theirs is in the question, a word of theirs is what :meth:`StoryIndex.correct` could turn a
+        question word into (a close spelling with the same first letter, or a longer word a short one
+        abbreviates), or it knows one side of a choice ("a or b") and not the other, so drops that one."""
         out: dict[int, set[str]] = {}
+        if pairs := choices(tokens):
+            for p, index in enumerate(self.indexes):
+                if any((left in index._known) != (right in index._known) for left, right in pairs):
+                    out[p] = set()
         for word in tokens:
             for p in self._alias_owners.get(word, ()):
                 out.setdefault(p, set())
@@ -315,14 +317,11 @@ class Retrieval:
             return [(100.0, positions[0], 1.0, None)], None
         unplain = self._unplain(tokens)
         wanted = set(positions)
-        readers = wanted if unplain is None else unplain.keys() & wanted
+        readers = unplain.keys() & wanted
         bounds: list[tuple[float, int, float, str | None]] = []
         for pos in readers:
-            index = self.indexes[pos]
-            if unplain is None:
-                query = index.query(question, max_words)
-            else:  # only the words it may correct go through the (slower) correction
-                query = index.read([index.correct(w) if w in unplain[pos] else w for w in tokens])
+            index = self.indexes[pos]  # only the words it may correct go through the (slower) correction
+            query = index.read([index.correct(w) if w in unplain[pos] else w for w in tokens])
             queries[index.story.id] = query
             if query.terms:
                 recall = sum(w for t, w in query.terms.items() if self.uses(pos, t)) / query.weight
