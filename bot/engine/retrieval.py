@@ -36,7 +36,17 @@ from dataclasses import dataclass, field
 from rapidfuzz import fuzz, process, utils
 from rapidfuzz.distance import OSA
 
-from bot.engine.index import CREDITS, STRING_WEIGHT, Query, Scored, StoryIndex, blend, choices, variant_recall
+from bot.engine.index import (
+    CREDITS,
+    OTHER_VARIANT_CREDIT,
+    STRING_WEIGHT,
+    Query,
+    Scored,
+    StoryIndex,
+    blend,
+    choices,
+    variant_recall,
+)
 from bot.engine.text import QUESTION_KINDS, STOPWORDS, content_terms, stem, words
 
 CLOSE_SPELLING = 2  # the widest typo correction (OSA distance) StoryIndex.correct applies
@@ -399,14 +409,8 @@ class Retrieval:
         need = (found.lowest_bar - blend(self._precise(pos, query), most, 0.0)) / (100 * STRING_WEIGHT)
         if need > 1:
             return
-        if need > 0:  # a weak question: its words alone lift no entry to the bar, so first keep the similar ones
-            shared = self._shared(pos, query, 0, len(plan.index.entries))
-            keys = list(shared)
-            texts = plan.index.entries.texts_of(keys)
-            close = process.extract(query.text, texts, scorer=fuzz.ratio, score_cutoff=100 * need - 1e-6, limit=None)
-            shared = {keys[i]: shared[keys[i]] for _, _, i in close}
-            facts = {plan.index.entries.fact_of[k] for k in shared}
-            self._score_entries(pos, query, found, shared, {f: plan.index.credit(query, f) for f in facts})
+        if need > 0:
+            self._search_similar(pos, query, found, need, most)
             return
         bounds = self.fact_bounds(pos, query)
         credits = {f: credit for f, (_, _, credit) in bounds.items()}
@@ -423,6 +427,26 @@ class Retrieval:
                 need = similarity - (bound - bar) / (100 * STRING_WEIGHT)  # what the bound's similarity can spare
                 if bound >= bar and self._similar_enough(pos, query, start, end, need):
                     self._score_entries(pos, query, found, self._shared(pos, query, start, end), credits)
+
+    def _search_similar(self, pos: int, query: Query, found: _Found, need: float, most: float) -> None:
+        """A weak question for this story: its words alone lift no entry to the bar. One C call keeps the
+        candidates similar enough (``need``, 0-1) to make up the difference; of those, only the ones reaching
+        the bar with the most credit the story could give (every term it uses, ``most`` of the question, at a
+        variant's credit) have their facts' credit worked out."""
+        index = self.indexes[pos]
+        shared = self._shared(pos, query, 0, len(index.entries))
+        keys = list(shared)
+        texts = index.entries.texts_of(keys)
+        close = process.extract(query.text, texts, scorer=fuzz.ratio, score_cutoff=100 * need - 1e-6, limit=None)
+        total, bar, used = query.weight, found.lowest_bar, self.plans[pos].used
+        credit = OTHER_VARIANT_CREDIT * most * total
+        kept = {}
+        for _, similarity, i in close:
+            k = keys[i]
+            if blend(shared[k] / used[k], min(1.0, (credit + shared[k]) / total), similarity / 100) >= bar:
+                kept[k] = shared[k]
+        facts = {index.entries.fact_of[k] for k in kept}
+        self._score_entries(pos, query, found, kept, {f: index.credit(query, f) for f in facts})
 
     def _similar_enough(self, pos: int, query: Query, start: int, end: int, need: float) -> bool:
         """Whether an entry in ``range(start, end)`` has at least ``need`` (0-1) similarity to the question:
