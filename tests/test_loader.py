@@ -57,6 +57,16 @@ def test_good_story_loads_immutably(tmp_path):
         fact.answer = "changed"
 
 
+def test_facts_citing_one_sentence_share_it():
+    """A large fact base holds each cited sentence once, however many facts cite it."""
+    story = load_knowledge(Path(__file__).resolve().parent.parent / "knowledge").stories[0]
+    by_text: dict[str, set[int]] = {}
+    for fact in story.facts:
+        by_text.setdefault(fact.source, set()).add(id(fact.source))
+    assert any(len([f for f in story.facts if f.source == text]) > 1 for text in by_text)
+    assert all(len(ids) == 1 for ids in by_text.values())
+
+
 def test_revision_follows_content(tmp_path):
     first = load_knowledge(write_story(tmp_path, GOOD)).revision
     assert load_knowledge(tmp_path).revision == first

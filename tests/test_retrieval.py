@@ -123,3 +123,22 @@ def test_autocomplete_at_scale_finds_what_is_typed(many_stories: tuple[Engine, l
     for question in engine._finder.texts[::400]:
         assert question in engine.complete(question)
         assert question in engine.complete(question[: max(8, len(question) - 3)])
+
+
+def test_entries_are_each_facts_questions_then_its_near_misses(engine: Engine) -> None:
+    """The columns give back what the facts hold, in the order the plan's ranges rely on."""
+    for pos, index in enumerate(engine._indexes.values()):
+        plan = engine._retrieval.plans[pos]
+        expected = [
+            (f, q, near.says if near else None)
+            for f, fact in enumerate(index.story.facts)
+            for near, questions in [(None, fact.questions), *((n, n.questions) for n in fact.not_answered)]
+            for q in questions
+        ]
+        entries = list(index.entries)
+        assert [(e.fact, e.question, e.says) for e in entries] == expected
+        assert all(e.text == " ".join(e.terms) and e.terms == tuple(sorted(set(e.terms))) for e in entries)
+        for f, fact in enumerate(index.story.facts):
+            variants = entries[plan.starts[f] : plan.nears[f]]
+            assert [e.question for e in variants] == list(fact.questions)
+            assert all(e.says for e in entries[plan.nears[f] : plan.starts[f + 1]])
