@@ -253,9 +253,10 @@ class StoryIndex:
         scored.sort(key=lambda s: s.score, reverse=True)
         return scored
 
-    def level(self, term: str, fact: int) -> int:
-        """How the fact uses a term, an index into ``CREDITS``: 3 a variant, 2 only the answer, 1 only the source."""
-        if term in self._bags[fact]:
+    def level(self, term: str, fact: int, *, variants: bool = True) -> int:
+        """How the fact uses a term, an index into ``CREDITS``: 3 a variant (unless ``variants`` is off), 2 only
+        the answer, 1 only the source."""
+        if variants and term in self._bags[fact]:
             return 3
         if term in self._answers[fact]:
             return 2
@@ -283,12 +284,8 @@ class StoryIndex:
         for term, weight in query.terms.items():
             if term in terms:
                 explained += weight
-            elif term in self._bags[f] and not term.startswith("?"):
-                explained += OTHER_VARIANT_CREDIT * weight
-            elif term in self._answers[f]:
-                explained += ANSWER_CREDIT * weight
-            elif term in self._sources[f]:
-                explained += SOURCE_CREDIT * weight
+            else:
+                explained += CREDITS[self.level(term, f, variants=not term.startswith("?"))] * weight
         return explained
 
 
