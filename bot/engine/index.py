@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
+from bot.engine.groups import Groups
 from bot.engine.text import QUESTION_KINDS, STOPWORDS, Aliases, content_terms, stem, words
 from bot.knowledge.base import Fact, Story
 
@@ -182,7 +183,7 @@ class StoryIndex:
         for k, (_, _, terms, _) in enumerate(rows):
             for term in terms:
                 postings[term].append(k)
-        self._postings = {term: array("i", ks) for term, ks in postings.items()}
+        self._postings = Groups("i", ((term, (ks,)) for term, ks in postings.items()))  # term -> entries using it
 
     # -- reading text ---------------------------------------------------------------------------------
 
@@ -248,7 +249,7 @@ class StoryIndex:
         """Every entry sharing a term with the question, scored 0-100, best first."""
         if not query.terms:
             return []
-        candidates = {k for term in query.terms for k in self._postings.get(term, ())}
+        candidates = {k for term in query.terms if term in self._postings for k in self._postings[term][0]}
         scored = [Scored(entry, self._score(query, entry)) for entry in map(self.entries.__getitem__, candidates)]
         scored.sort(key=lambda s: s.score, reverse=True)
         return scored

@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from rapidfuzz import fuzz, process, utils
 from rapidfuzz.distance import OSA
 
+from bot.engine.groups import Groups
 from bot.engine.index import (
     CREDITS,
     OTHER_VARIANT_CREDIT,
@@ -194,16 +195,16 @@ class Retrieval:
             for canonical, phrases in index.story.aliases.items():
                 for word in (w for phrase in (canonical, *phrases) for w in words(phrase)):
                     aliased[word].add(pos)
-        self._reach = reach
+        self._reach = Groups("idd", reach.items())  # term -> the stories using it, its weight, least_used
         least_unknown = min((index._unknown_idf for index in self.indexes), default=0.0)
         self._kind_ceiling = {  # "?who" -> the most weight, precision and least unknown weight of any story
             term: (max(weights), max(min(1.0, w / u) for w, u in zip(weights, leasts, strict=True)), least_unknown)
             for term, (_, weights, leasts) in reach.items()
             if term.startswith("?")
         }
-        self._facts_by_term = facts_by_term
-        self._spell_owners = {w: tuple(sorted(p)) for w, p in spellable.items()}
-        self._alias_owners = {w: tuple(sorted(p)) for w, p in aliased.items()}
+        self._facts_by_term = Groups("q", ((term, (codes,)) for term, codes in facts_by_term.items()))
+        self._spell_owners = Groups("i", ((w, (sorted(p),)) for w, p in spellable.items()))  # word -> its stories
+        self._alias_owners = Groups("i", ((w, (sorted(p),)) for w, p in aliased.items()))
         by_letter: dict[str, list[str]] = defaultdict(list)
         for word in sorted(spellable):
             by_letter[word[0]].append(word)
@@ -212,17 +213,17 @@ class Retrieval:
     def uses(self, pos: int, term: str) -> array[int]:
         """``fact << 2 | level`` for each fact of story ``pos`` that uses ``term`` anywhere (variants, answer,
         source, near misses), in fact order."""
-        codes = self._facts_by_term.get(term)
-        if codes is None:
-            return array("q")
-        low = bisect.bisect_left(codes, pos << _STORY_SHIFT)
-        return codes[low : bisect.bisect_left(codes, (pos + 1) << _STORY_SHIFT, low)]
+        low, high = self._facts_by_term.span(term)
+        (codes,) = self._facts_by_term.columns
+        low = bisect.bisect_left(codes, pos << _STORY_SHIFT, low, high)
+        return codes[low : bisect.bisect_left(codes, (pos + 1) << _STORY_SHIFT, low, high)]
 
     def _least_used(self, pos: int, term: str) -> float:
         """The least weight an entry of story ``pos`` using ``term`` uses (infinite: none uses it)."""
-        stories, _, leasts = self._reach.get(term, ((), (), ()))
-        at = bisect.bisect_left(stories, pos)
-        return leasts[at] if at < len(stories) and stories[at] == pos else math.inf
+        low, high = self._reach.span(term)
+        stories, _, leasts = self._reach.columns
+        at = bisect.bisect_left(stories, pos, low, high)
+        return leasts[at] if at < high and stories[at] == pos else math.inf
 
     def _unplain(self, tokens: Sequence[str]) -> dict[int, set[str]]:
         """Stories that may not read the question word for word, each with the words it may correct: an
@@ -235,7 +236,7 @@ class Retrieval:
                 if any((left in index._known) != (right in index._known) for left, right in pairs):
                     out[p] = set()
         for word in tokens:
-            for p in self._alias_owners.get(word, ()):
+            for p in self._alias_owners.get(word, ((),))[0]:
                 out.setdefault(p, set())
             if len(word) < 3 or not word.isalpha() or word in STOPWORDS or word in QUESTION_KINDS:
                 continue
@@ -252,7 +253,7 @@ class Retrieval:
                 found = process.extract(word, letter, scorer=OSA.distance, score_cutoff=cutoff, limit=None)
                 targets = [close for close, _, _ in found if close != word]
             stemmed = stem(word)
-            for p in {p for target in targets for p in self._spell_owners[target]}:
+            for p in {p for target in targets for p in self._spell_owners[target][0]}:
                 index = self.indexes[p]
                 if word not in index.vocabulary and stemmed not in index._stems:  # else the story keeps it
                     out.setdefault(p, set()).add(word)
@@ -434,7 +435,7 @@ class Retrieval:
         the bar with the most credit the story could give (every term it uses, ``most`` of the question, at a
         variant's credit) have their facts' credit worked out."""
         index = self.indexes[pos]
-        postings = [index._postings[t] for t in query.terms if t in index._postings]
+        postings = [index._postings[t][0] for t in query.terms if t in index._postings]
         keys = list(set().union(*postings))
         texts = index.entries.texts_of(keys)
         close = process.extract(query.text, texts, scorer=fuzz.ratio, score_cutoff=100 * need - 1e-6, limit=None)
@@ -501,13 +502,14 @@ class Retrieval:
     def _shared(self, pos: int, query: Query, start: int, end: int) -> dict[int, float]:
         """Entry -> the weight of the question terms it uses (summed as the scorer does), for the entries in
         ``range(start, end)`` that share one."""
-        postings_of = self.indexes[pos]._postings
+        postings = self.indexes[pos]._postings
+        (entries,) = postings.columns
         shared: dict[int, float] = {}
         for term, weight in query.terms.items():
-            if (postings := postings_of.get(term)) is not None:
-                low = bisect.bisect_left(postings, start)
-                for k in postings[low : bisect.bisect_left(postings, end, low)]:
-                    shared[k] = shared.get(k, 0.0) + weight
+            low, high = postings.span(term)
+            low = bisect.bisect_left(entries, start, low, high)
+            for k in entries[low : bisect.bisect_left(entries, end, low, high)]:
+                shared[k] = shared.get(k, 0.0) + weight
         return shared
 
     def _score_entries(
@@ -568,7 +570,7 @@ class Choices:
             for i, text in enumerate(self.texts):
                 for word in set(utils.default_process(text).split()):
                     postings[word].append(i)
-        self._postings = {w: array("i", p) for w, p in postings.items()}
+        self._postings = Groups("i", ((w, (p,)) for w, p in postings.items()))
         self._words = sorted(postings)
 
     def candidates(self, text: str) -> Mapping[int, str] | list[str]:
@@ -576,7 +578,7 @@ class Choices:
         if not self._postings:
             return self.texts
         tokens = utils.default_process(text).split()
-        groups = [self._postings[w] for w in (tokens if text.endswith(" ") else tokens[:-1]) if w in self._postings]
+        groups = [self._postings[w][0] for w in (tokens if text.endswith(" ") else tokens[:-1]) if w in self._postings]
         if tokens and not text.endswith(" "):
             groups += self._prefixed(tokens[-1])
         for token in tokens:
@@ -597,6 +599,7 @@ class Choices:
         for word in self._words[bisect.bisect_left(self._words, prefix) :]:
             if not word.startswith(prefix) or size > MAX_CHOICE_CANDIDATES:
                 break
-            out.append(self._postings[word])
-            size += len(self._postings[word])
+            (variants,) = self._postings[word]
+            out.append(variants)
+            size += len(variants)
         return out
