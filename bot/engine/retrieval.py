@@ -407,13 +407,14 @@ class Retrieval:
             return
         plan = self.plans[pos]
         most = sum(w for t, w in query.terms.items() if self.uses(pos, t)) / query.weight  # best recall in the story
-        need = (found.lowest_bar - blend(self._precise(pos, query), most, 0.0)) / (100 * STRING_WEIGHT)
+        precise = self._precise(pos, query)
+        need = (found.lowest_bar - blend(precise, most, 0.0)) / (100 * STRING_WEIGHT)
         if need > 1:
             return
         if need > 0:
             self._search_similar(pos, query, found, need, most)
             return
-        bounds = self.fact_bounds(pos, query)
+        bounds = self.fact_bounds(pos, query, precise)
         credits = {f: credit for f, (_, _, credit) in bounds.items()}
         length = len(query.text)
         lowest = found.lowest_bar
@@ -460,17 +461,21 @@ class Retrieval:
         texts = self.indexes[pos].entries.texts(start, end)
         return process.extractOne(query.text, texts, scorer=fuzz.ratio, score_cutoff=100 * need - 1e-6) is not None
 
-    def fact_bounds(self, pos: int, query: Query) -> dict[int, tuple[float, float, float]]:
+    def fact_bounds(
+        self, pos: int, query: Query, precise: float | None = None
+    ) -> dict[int, tuple[float, float, float]]:
         """fact -> the best score its variants can reach, and its near misses (-1: it has none), and its credit
         (:meth:`StoryIndex.credit`, summed in the same order), for each fact of the story using a question term.
 
         How each fact uses each term (:meth:`uses`) gives its credit, so its variants' recall at best (their
         own terms count whole); their precision is at most the story's bound (see :meth:`_stories`) and the
-        weight of the terms they can share over the least weight a variant of the fact uses."""
+        weight of the terms they can share over the least weight a variant of the fact uses (``precise``: the
+        story's bound, when the caller has it already)."""
         plan = self.plans[pos]
         terms = query.terms.items()
         total = query.weight
-        precise = self._precise(pos, query)
+        if precise is None:
+            precise = self._precise(pos, query)
         credits: dict[int, float] = {}
         bagged: dict[int, float] = {}  # fact -> weight of the question terms its variants use
         anywhere: dict[int, float] = {}  # fact -> ... that it uses anywhere, near misses included
