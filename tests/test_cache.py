@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.cache import load_engine
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.cache import _joined, _split, load_engine
 from bot.config import Config, Storage
 
 QUESTION = "Where were the guidelines signed?"
@@ -27,6 +30,23 @@ def test_a_hit_answers_like_a_fresh_build(knowledge_copy: Path, tmp_path: Path) 
     assert loaded.kb.revision == built.kb.revision
     assert loaded.answer(QUESTION) == built.answer(QUESTION)
     assert loaded.complete("where") == built.complete("where")
+
+
+def test_a_hit_holds_the_same_fact_base(knowledge_copy: Path, tmp_path: Path) -> None:
+    config = _config(tmp_path)
+    built = load_engine(knowledge_copy, config)
+    loaded = load_engine(knowledge_copy, config)
+    assert loaded.kb == built.kb
+    (story,) = loaded.kb.stories
+    assert loaded._indexes[story.id].story is story
+    by_source = {}
+    for fact in story.facts:  # facts citing one sentence still share its string
+        assert by_source.setdefault(fact.source, fact.source) is fact.source
+
+
+@given(st.lists(st.text()))
+def test_joined_texts_split_back(texts: list[str]) -> None:
+    assert _split(*_joined(texts)) == texts
 
 
 def test_a_changed_file_misses_and_replaces_the_cache(knowledge_copy: Path, tmp_path: Path) -> None:
