@@ -16,6 +16,7 @@ from bot.config import Config
 from bot.engine import Engine
 from bot.engine.engine import _Ranked
 from bot.engine.index import OTHER_VARIANT_CREDIT, Scored, blend
+from bot.engine.text import content_terms, words
 from bot.knowledge import load_knowledge
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -90,7 +91,25 @@ def many_stories(tmp_path_factory: pytest.TempPathFactory) -> tuple[Engine, list
 def test_many_stories_same_as_exhaustive(many_stories: tuple[Engine, list[str]]) -> None:
     engine, questions = many_stories
     odd = ["where?", "who", "what is it", "zzz qqq", "signed in seoul or in the us?", "bilateral or multilateral"]
+    odd += ["what do the accords say", "when did the pentagons sign"]  # aliases matched by their stems
     _check(engine, questions + _tuning_questions()[::4] + odd)
+
+
+def test_a_story_left_to_the_term_table_reads_the_question_word_for_word(
+    many_stories: tuple[Engine, list[str]],
+) -> None:
+    """The index bounds most stories from the global term table, without their own reading of the question;
+    that holds only if their reading has exactly those terms. An alias matched only by its stem
+    ("accords" for "accord") or a typo a story would correct makes it read the question itself."""
+    engine, questions = many_stories
+    retrieval = engine._retrieval
+    inflected = ["what do the accords say", "when did the pentagons sign", "was it inking day", "how many nuke"]
+    for question in questions + _tuning_questions()[::4] + inflected:
+        tokens = words(question)
+        readers = retrieval._unplain(tokens)
+        for pos, index in enumerate(retrieval.indexes):
+            if pos not in readers:
+                assert index.read(tokens).terms.keys() == set(content_terms(tokens)), (question, index.story.id)
 
 
 def test_bound_is_never_below_the_score(many_stories: tuple[Engine, list[str]]) -> None:

@@ -194,7 +194,7 @@ class Retrieval:
                 spellable[word].add(pos)
             for canonical, phrases in index.story.aliases.items():
                 for word in (w for phrase in (canonical, *phrases) for w in words(phrase)):
-                    aliased[word].add(pos)
+                    aliased[stem(word)].add(pos)  # phrases match on stems: "accords" finds "accord"
         self._reach = Groups("idd", reach.items())  # term -> the stories using it, its weight, least_used
         least_unknown = min((index._unknown_idf for index in self.indexes), default=0.0)
         self._kind_ceiling = {  # "?who" -> the most weight, precision and least unknown weight of any story
@@ -204,7 +204,7 @@ class Retrieval:
         }
         self._facts_by_term = Groups("q", ((term, (codes,)) for term, codes in facts_by_term.items()))
         self._spell_owners = Groups("i", ((w, (sorted(p),)) for w, p in spellable.items()))  # word -> its stories
-        self._alias_owners = Groups("i", ((w, (sorted(p),)) for w, p in aliased.items()))
+        self._alias_owners = Groups("i", ((w, (sorted(p),)) for w, p in aliased.items()))  # by stem
         by_letter: dict[str, list[str]] = defaultdict(list)
         for word in sorted(spellable):
             by_letter[word[0]].append(word)
@@ -226,17 +226,18 @@ class Retrieval:
         return leasts[at] if at < high and stories[at] == pos else math.inf
 
     def _unplain(self, tokens: Sequence[str]) -> dict[int, set[str]]:
-        """Stories that may not read the question word for word, each with the words it may correct: an
-        alias of theirs is in the question, a word of theirs is what :meth:`StoryIndex.correct` could turn a
-        question word into (a close spelling with the same first letter, or a longer word a short one
-        abbreviates), or it knows one side of a choice ("a or b") and not the other, so drops that one."""
+        """Stories that may not read the question word for word, each with the words it may correct: a question
+        word has the stem of a word of one of their aliases, a word of theirs is what :meth:`StoryIndex.correct`
+        could turn a question word into (a close spelling with the same first letter, or a longer word a short
+        one abbreviates), or it knows one side of a choice ("a or b") and not the other, so drops that one."""
         out: dict[int, set[str]] = {}
         if pairs := choices(tokens):
             for p, index in enumerate(self.indexes):
                 if any((left in index._known) != (right in index._known) for left, right in pairs):
                     out[p] = set()
         for word in tokens:
-            for p in self._alias_owners.get(word, ((),))[0]:
+            stemmed = stem(word)
+            for p in self._alias_owners.get(stemmed, ((),))[0]:
                 out.setdefault(p, set())
             if len(word) < 3 or not word.isalpha() or word in STOPWORDS or word in QUESTION_KINDS:
                 continue
@@ -252,7 +253,6 @@ class Retrieval:
                 cutoff = 1 if len(word) < 8 else CLOSE_SPELLING
                 found = process.extract(word, letter, scorer=OSA.distance, score_cutoff=cutoff, limit=None)
                 targets = [close for close, _, _ in found if close != word]
-            stemmed = stem(word)
             for p in {p for target in targets for p in self._spell_owners[target][0]}:
                 index = self.indexes[p]
                 if word not in index.vocabulary and stemmed not in index._stems:  # else the story keeps it
