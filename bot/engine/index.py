@@ -235,7 +235,12 @@ class StoryIndex:
         terms = dict.fromkeys(map(sys.intern, content_terms(self.aliases.apply(tokens))))  # found by identity
         # "bilateral or multilateral?": an alternative the story never uses is an offered option, not a topic.
         offered = _alternatives(tokens, self._known)
-        weighted = {t: self._idf.get(t, self._unknown_idf) for t in terms if t not in offered}
+        return self.weigh(t for t in terms if t not in offered)
+
+    def weigh(self, terms: Iterable[str]) -> Query:
+        """The question of these (distinct) terms, weighted as this story weighs them: how :meth:`read` ends,
+        and all the index needs of a story reading the question word for word, as most stories do."""
+        weighted = {t: self._idf.get(t, self._unknown_idf) for t in terms}
         unknown = tuple(t for t in weighted if t not in self._known)
         return Query(weighted, " ".join(sorted(weighted)), unknown)
 

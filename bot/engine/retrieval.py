@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import bisect
 import math
+import sys
 from array import array
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
@@ -275,16 +276,17 @@ class Retrieval:
         found = _Found(self.sources, floor, near_floor, near_slack, max(keep, 1), reach, bar=floor)
         queries: dict[str, Query] = {}
         tokens = words(question)[:max_words]
-        bounds, kind_only = self._stories(question, tokens, positions, max_words, queries)
+        plain = list(dict.fromkeys(map(sys.intern, content_terms(tokens))))  # a story reading it word for word
+        bounds, kind_only = self._stories(tokens, plain, positions, queries)
         if kind_only is None:
-            self._visit(bounds, tokens, found, queries)
+            self._visit(bounds, plain, found, queries)
         else:  # the stories above the kind-only ones' bound first: they may raise the bar over it
             ceiling, list_them = kind_only
-            done = self._visit(bounds, tokens, found, queries, down_to=ceiling)
+            done = self._visit(bounds, plain, found, queries, down_to=ceiling)
             rest = bounds[done:]
             if ceiling >= found.lowest_bar:
                 rest = sorted(rest + list_them(), key=lambda item: (-item[0], item[1]))
-            self._visit(rest, tokens, found, queries)
+            self._visit(rest, plain, found, queries)
         ranked = [(-negated, p, k) for negated, p, k, _ in sorted(found.facts.values())]
         near = sorted(found.near, key=lambda v: (-v[0], v[1], v[2]))
         as_pairs = lambda rows: [  # noqa: E731
@@ -293,26 +295,25 @@ class Retrieval:
         return as_pairs(ranked), as_pairs(near), queries
 
     def _visit(
-        self, bounds: list[_Bound], tokens: list[str], found: _Found, queries: dict[str, Query], down_to: float = 0.0
+        self, bounds: list[_Bound], plain: list[str], found: _Found, queries: dict[str, Query], down_to: float = 0.0
     ) -> int:
         """Search the stories best bound first, until the rest cannot reach the bar (or ``down_to``); return
-        how many of ``bounds`` were passed."""
-        plain_text: str | None = None
+        how many of ``bounds`` were passed. A story not in ``queries`` reads the question word for word, as the
+        terms ``plain``."""
+        plain_text = " ".join(sorted(plain))
         for done, (bound, pos, recall, kind) in enumerate(bounds):
             if bound < found.lowest_bar or bound < down_to:
                 return done
             index = self.indexes[pos]
-            if kind is not None:
-                plain_text = plain_text or index.read(tokens).text
-                if not self._kind_may_reach(pos, kind, recall, plain_text, found.lowest_bar):
-                    continue
-            query = queries.get(index.story.id) or index.read(tokens)
+            if kind is not None and not self._kind_may_reach(pos, kind, recall, plain_text, found.lowest_bar):
+                continue
+            query = queries.get(index.story.id) or index.weigh(plain)
             queries[index.story.id] = query
             self._search(pos, query, found)
         return len(bounds)
 
     def _stories(
-        self, question: str, tokens: list[str], positions: Sequence[int], max_words: int, queries: dict[str, Query]
+        self, tokens: list[str], plain: list[str], positions: Sequence[int], queries: dict[str, Query]
     ) -> tuple[list[_Bound], tuple[float, Callable[[], list[_Bound]]] | None]:
         """(best possible score, story, best possible recall, the question's kind if it is all the story
         shares with the question) for every story that has a term of the question, best first; and the
@@ -320,11 +321,11 @@ class Retrieval:
         and a way to list them, since most questions never need to.
 
         A story reading the question word for word (most of them) is bounded from the global term table
-        without reading it, and reads it without typo correction if it must; the others read it (into
+        without reading it, and weighs its terms (``plain``) only if it must; the others read it (into
         ``queries``) and are bounded from their reading."""
         if len(positions) == 1:
             index = self.indexes[positions[0]]
-            queries[index.story.id] = index.query(question, max_words)
+            queries[index.story.id] = index.read([index.correct(w) for w in tokens])
             return [(100.0, positions[0], 1.0, None)], None
         unplain = self._unplain(tokens)
         wanted = set(positions)
@@ -337,7 +338,7 @@ class Retrieval:
             if query.terms:
                 recall = sum(w for t, w in query.terms.items() if self.uses(pos, t)) / query.weight
                 bounds.append((blend(1.0, recall, 1.0), pos, recall, None))
-        terms = dict.fromkeys(content_terms(tokens))
+        terms = plain
         kind = next((t for t in terms if t.startswith("?")), None)
         explained_by: dict[int, float] = defaultdict(float)
         counts: dict[int, int] = defaultdict(int)
