@@ -3,13 +3,14 @@
 The vote buttons are :class:`discord.ui.DynamicItem` s whose custom id holds only the direction and a
 digest of the answered fact, so they work after a restart or a reload (as long as the fact exists) with
 no state kept per message. The answer a vote is about is its message: one vote per user per message,
-and a second press changes it. Database work runs in a thread, and a failure to record is logged, never
-shown: the asker gets the answer either way.
+and a second press changes it. Database work runs in a thread (asks in the bot's one recording thread, after
+the reply), and a failure to record is logged, never shown: the asker gets the answer either way.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import logging
 import re
@@ -134,6 +135,7 @@ async def record(bot: StoryBot, user_id: int, reply: Reply, *, direct: bool, pic
     if bot.asks is None:
         return
     try:
-        await asyncio.to_thread(bot.asks.pick if picked else bot.asks.ask, user_id, reply, direct=direct)
+        keep = functools.partial(bot.asks.pick if picked else bot.asks.ask, user_id, reply, direct=direct)
+        await asyncio.get_running_loop().run_in_executor(bot.recorder, keep)
     except Exception:
         log.exception("could not record a question in %s", bot.asks.store.path)
