@@ -81,8 +81,9 @@ def _collector_paused() -> Iterator[None]:
 
 def _key(knowledge_dir: Path, config: Config) -> str:
     """Everything validation looks at: each file's content, and where it really is (a symlink out of the
-    knowledge folder is an error), the limits, and the code that validates and indexes."""
-    digest = hashlib.sha256(FORMAT + f"{sys.version} {platform.machine()}".encode())  # arrays are kept as raw bytes
+    knowledge folder is an error), the limits, and the code that validates and indexes; and the machine's
+    architecture, since arrays are kept as raw bytes."""
+    digest = hashlib.sha256(FORMAT + f"{sys.version} {platform.machine()}".encode())
     digest.update(repr(config.limits).encode() + _code_digest())
     digest.update(str(knowledge_dir.resolve()).encode() + b"\0")
     for folder in story_folders(knowledge_dir):
@@ -161,6 +162,7 @@ def _story(meta: StoryMeta, article: str, aliases: Mapping[str, tuple[str, ...]]
 
 
 def _joined(texts: Iterable[str]) -> tuple[str, array]:
+    """The texts as one string and their lengths, which :func:`_split` takes back."""
     texts = list(texts)
     return "".join(texts), array("i", map(len, texts))
 
