@@ -36,9 +36,10 @@ def render_text(reply: Reply, max_question_length: int | None = None) -> str:
     """A reply for the terminal: the answer with its source and credit, or the decline and suggestions."""
     if reply.status is Status.ANSWERED and reply.match:
         m = reply.match
-        quote = textwrap.fill(m.fact.source, width=88, initial_indent='  > "', subsequent_indent="  > ")
+        # the sentence as the article has it, marked as a quote by "> " alone: some open with a quotation mark
+        quote = textwrap.fill(m.fact.source, width=88, initial_indent="  > ", subsequent_indent="  > ")
         return (
-            f'{m.fact.answer}\n\n{quote}"\n  — {credit(m.story)}\n  (matched "{m.variant}", confidence {m.score:.0f}%)'
+            f'{m.fact.answer}\n\n{quote}\n  — {credit(m.story)}\n  (matched "{m.variant}", confidence {m.score:.0f}%)'
         )
     lines = [decline_line(reply, max_question_length)]
     if reply.suggestions:

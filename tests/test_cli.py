@@ -28,8 +28,15 @@ def test_ask_prints_answer_source_and_credit():
     done = storybot("ask", "where were the guidelines signed?")
     assert done.returncode == 0, done.stderr
     assert "Washington" in done.stdout
-    assert '> "South Korea and the United States signed joint nuclear deterrence' in done.stdout
+    assert "  > South Korea and the United States signed joint nuclear deterrence" in done.stdout
     assert "Yonhap" in done.stdout
+
+
+def test_ask_quotes_a_quoted_sentence_as_the_article_has_it():
+    done = storybot("ask", "what do the guidelines provide")
+    assert done.returncode == 0, done.stderr
+    assert '  > "The guidelines provide principles and procedures' in done.stdout
+    assert '""' not in done.stdout
 
 
 def test_ask_says_the_story_does_not_say():
