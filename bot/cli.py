@@ -162,7 +162,7 @@ def _ask(engine: Engine, config: Config, words: list[str], as_json_lines: bool, 
 def _chat(engine: Engine, config: Config) -> int:
     stories = ", ".join(s.meta.title for s in engine.kb.stories)
     print(f"Ask about: {stories}\nType a question, a number to pick a suggestion, or an empty line to quit.")
-    offered = ()
+    offered, asked = (), ""
     while True:
         try:
             line = input("> ").strip()
@@ -172,9 +172,9 @@ def _chat(engine: Engine, config: Config) -> int:
         if not line:
             return 0
         if line.isdigit() and 1 <= int(line) <= len(offered):
-            pick = offered[int(line) - 1]
-            reply = engine.answer_fact(pick.story.id, pick.fact.id, pick.variant)
+            pick = offered[int(line) - 1]  # scored against what was asked, as a Discord pick is
+            reply = engine.answer_fact(pick.story.id, pick.fact.id, asked)
         else:
-            reply = engine.answer(line)
+            reply, asked = engine.answer(line), line
         offered = reply.suggestions if reply.status is not Status.ANSWERED else ()
         print(render_text(reply, config.matching.max_question_length) + "\n")

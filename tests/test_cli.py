@@ -75,7 +75,9 @@ def test_chat_answers_and_picks_a_suggestion():
     assert done.returncode == 0, done.stderr
     assert "Washington" in done.stdout
     assert "Did you mean:" in done.stdout
-    assert "Narang" in done.stdout
+    picked = done.stdout.split("Did you mean:")[1]
+    assert "Narang" in picked
+    assert "confidence 100%" not in picked  # scored against the question asked, not the suggestion's own text
 
 
 def test_check_reports_coverage_and_fails_on_bad_knowledge(tmp_path):
