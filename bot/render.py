@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import re
 import textwrap
 from typing import Any
 
@@ -9,6 +11,20 @@ from bot.engine import Match, Reason, Reply, Status
 from bot.knowledge import Story
 
 NOT_SAID = "The story doesn't say."
+# Relative time words mean "relative to when the story ran", so they are attributed, not restated.
+_RELATIVE_TIME = re.compile(
+    r"\b(?:today|tonight|yesterday|tomorrow|last night|(?:mon|tues|wednes|thurs|fri|satur|sun)day"
+    r"|(?:this|last|next|earlier this|later this) (?:week|weekend|month|year))\b",
+    re.IGNORECASE,
+)
+
+
+@functools.lru_cache(maxsize=1024)  # a fact's answer is rendered again each time it is asked for
+def as_the_story_says(answer: str) -> str:
+    """Attribute an answer with relative time words to the story: "On Thursday, the story says."."""
+    if not _RELATIVE_TIME.search(answer):
+        return answer
+    return f"{answer.rstrip('. ')}, the story says."
 
 
 def credit(story: Story) -> str:
@@ -39,7 +55,8 @@ def render_text(reply: Reply, max_question_length: int | None = None) -> str:
         # the sentence as the article has it, marked as a quote by "> " alone: some open with a quotation mark
         quote = textwrap.fill(m.fact.source, width=88, initial_indent="  > ", subsequent_indent="  > ")
         return (
-            f'{m.fact.answer}\n\n{quote}\n  — {credit(m.story)}\n  (matched "{m.variant}", confidence {m.score:.0f}%)'
+            f"{as_the_story_says(m.fact.answer)}\n\n{quote}\n  — {credit(m.story)}\n"
+            f'  (matched "{m.variant}", confidence {m.score:.0f}%)'
         )
     lines = [decline_line(reply, max_question_length)]
     if reply.suggestions:

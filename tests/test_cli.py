@@ -39,6 +39,12 @@ def test_ask_quotes_a_quoted_sentence_as_the_article_has_it():
     assert '""' not in done.stdout
 
 
+def test_ask_attributes_relative_time_words_to_the_story():
+    done = storybot("ask", "when were the guidelines signed?")
+    assert done.returncode == 0, done.stderr
+    assert "on Thursday, the story says." in done.stdout  # the article has no date: Thursday is its Thursday
+
+
 def test_ask_says_the_story_does_not_say():
     done = storybot("ask", "how do i bake sourdough bread")
     assert done.returncode == 0

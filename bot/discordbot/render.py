@@ -17,7 +17,7 @@ import discord
 from bot.engine import Match, Reply
 from bot.knowledge import Story
 from bot.knowledge.schema import StoryMeta
-from bot.render import decline_line
+from bot.render import as_the_story_says, decline_line
 
 COLOUR = discord.Colour(0x2F6FB3)
 CONTENT_LIMIT = 2000
@@ -33,13 +33,6 @@ DID_YOU_MEAN = "Did you mean:"
 # Escaped one by one (discord.utils.escape_markdown leaves the inside of [text](link) as it is). A question
 # is never shown from the start of a line, so # and > stay text unescaped.
 _MARKUP = re.compile(r"[\\*_~|`\[\]]")
-
-# Relative time words mean "relative to when the story ran", so they are attributed, not restated.
-_RELATIVE_TIME = re.compile(
-    r"\b(?:today|tonight|yesterday|tomorrow|last night|(?:mon|tues|wednes|thurs|fri|satur|sun)day"
-    r"|(?:this|last|next|earlier this|later this) (?:week|weekend|month|year))\b",
-    re.IGNORECASE,
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,14 +58,6 @@ def shown(text: str, limit: int) -> str:
     plain = plain.replace("://", ":\u200b//")  # no autolinks, so no link previews either
     escaped = discord.utils.escape_mentions(_MARKUP.sub(r"\\\g<0>", plain))
     return shorten(escaped, limit)
-
-
-@functools.lru_cache(maxsize=RENDERED_CACHE)
-def as_the_story_says(answer: str) -> str:
-    """Attribute an answer with relative time words to the story: "On Thursday, the story says."."""
-    if not _RELATIVE_TIME.search(answer):
-        return answer
-    return f"{answer.rstrip('. ')}, the story says."
 
 
 def credit(story: Story, *, links: bool) -> str:
