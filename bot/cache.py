@@ -15,7 +15,6 @@ import hashlib
 import logging
 import os
 import pickle
-import platform
 import sys
 import tempfile
 from array import array
@@ -81,9 +80,9 @@ def _collector_paused() -> Iterator[None]:
 
 def _key(knowledge_dir: Path, config: Config) -> str:
     """Everything validation looks at: each file's content, and where it really is (a symlink out of the
-    knowledge folder is an error), the limits, and the code that validates and indexes; and the machine's
-    architecture, since arrays are kept as raw bytes."""
-    digest = hashlib.sha256(FORMAT + f"{sys.version} {platform.machine()}".encode())
+    knowledge folder is an error), the limits, and the code that validates and indexes; and the byte order,
+    since arrays are kept as raw bytes."""
+    digest = hashlib.sha256(FORMAT + f"{sys.version} {sys.byteorder}".encode())
     digest.update(repr(config.limits).encode() + _code_digest())
     digest.update(str(knowledge_dir.resolve()).encode() + b"\0")
     for folder in story_folders(knowledge_dir):

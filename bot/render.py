@@ -11,20 +11,27 @@ from bot.engine import Match, Reason, Reply, Status
 from bot.knowledge import Story
 
 NOT_SAID = "The story doesn't say."
+RENDERED_CACHE = 1024
+"""Facts and stories whose rendered text is kept: it depends on their text alone, and escaping markdown
+with discord.py's regexes is most of what rendering an answer costs."""
 # Relative time words mean "relative to when the story ran", so they are attributed, not restated.
 _RELATIVE_TIME = re.compile(
     r"\b(?:today|tonight|yesterday|tomorrow|last night|(?:mon|tues|wednes|thurs|fri|satur|sun)day"
     r"|(?:this|last|next|earlier this|later this) (?:week|weekend|month|year))\b",
     re.IGNORECASE,
 )
+_ABBREVIATION_END = re.compile(r"\b[A-Z]\.$")
 
 
-@functools.lru_cache(maxsize=1024)  # a fact's answer is rendered again each time it is asked for
+@functools.lru_cache(maxsize=RENDERED_CACHE)
 def as_the_story_says(answer: str) -> str:
     """Attribute an answer with relative time words to the story: "On Thursday, the story says."."""
     if not _RELATIVE_TIME.search(answer):
         return answer
-    return f"{answer.rstrip('. ')}, the story says."
+    answer = answer.rstrip()
+    if answer.endswith(".") and not _ABBREVIATION_END.search(answer):  # "in Washington, D.C." keeps its dot
+        answer = answer[:-1]
+    return f"{answer}, the story says."
 
 
 def credit(story: Story) -> str:

@@ -52,9 +52,8 @@ class StoryBot(discord.Client):
         self.cooldown = Cooldown(config.discord.cooldown_rate, config.discord.cooldown_seconds, clock)
         self.offers = Offers(clock, config.discord.suggestion_seconds)
         self.asks: AskLog | None = None  # the curators' record of questions, opened in setup_hook
-        # One thread records the asks: in the order they came, and without holding threads the answers need while
-        # they wait for each other's database lock (benchmarks/discord_e2e.py: about a tenth more answers a second
-        # at 16 concurrent askers).
+        # One thread records the asks, in the order they came, so the threads that answer never wait on the
+        # record's database lock.
         self.recorder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="storybot-record")
         self.tree: app_commands.CommandTree[StoryBot] = command_tree(self, config)
 
@@ -137,8 +136,8 @@ class StoryBot(discord.Client):
                 await task
         if self.liveness is not None:
             await self.liveness.close()
-        await asyncio.to_thread(self.recorder.shutdown)  # the asks already answered are still recorded
         await super().close()
+        await asyncio.to_thread(self.recorder.shutdown)  # the asks already queued are still recorded
 
 
 def command_tree(client: ClientT, config: Config, stories: Sequence[Story] = ()) -> app_commands.CommandTree[ClientT]:

@@ -136,6 +136,11 @@ async def record(bot: StoryBot, user_id: int, reply: Reply, *, direct: bool, pic
         return
     try:
         keep = functools.partial(bot.asks.pick if picked else bot.asks.ask, user_id, reply, direct=direct)
-        await asyncio.get_running_loop().run_in_executor(bot.recorder, keep)
+        try:
+            written = asyncio.get_running_loop().run_in_executor(bot.recorder, keep)
+        except RuntimeError:  # the recorder has shut down: a reply that outlived the bot's close
+            log.warning("not recording a question: the bot has closed")
+            return
+        await written
     except Exception:
         log.exception("could not record a question in %s", bot.asks.store.path)

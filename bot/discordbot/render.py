@@ -17,7 +17,7 @@ import discord
 from bot.engine import Match, Reply
 from bot.knowledge import Story
 from bot.knowledge.schema import StoryMeta
-from bot.render import as_the_story_says, decline_line
+from bot.render import RENDERED_CACHE, as_the_story_says, decline_line
 
 COLOUR = discord.Colour(0x2F6FB3)
 CONTENT_LIMIT = 2000
@@ -25,9 +25,6 @@ TITLE_LIMIT = 256
 FIELD_LIMIT = 1024
 BUTTON_LABEL_LIMIT = 80
 ASKED_LIMIT = 200  # how much of a question is echoed in a decline
-RENDERED_CACHE = 1024
-"""Facts and stories whose rendered text is kept: it depends on their text alone, and escaping markdown
-with discord.py's regexes is most of what rendering an answer costs."""
 
 DID_YOU_MEAN = "Did you mean:"
 # Escaped one by one (discord.utils.escape_markdown leaves the inside of [text](link) as it is). A question

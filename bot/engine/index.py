@@ -232,7 +232,7 @@ class StoryIndex:
     def read(self, tokens: list[str]) -> Query:
         """The terms of a question's words, once corrected (the index skips :meth:`correct` for a story whose
         words cannot correct any of them)."""
-        terms = dict.fromkeys(map(sys.intern, content_terms(self.aliases.apply(tokens))))  # found by identity
+        terms = dict.fromkeys(map(sys.intern, content_terms(self.aliases.apply(tokens))))  # a built index's own
         # "bilateral or multilateral?": an alternative the story never uses is an offered option, not a topic.
         offered = _alternatives(tokens, self._known)
         return self.weigh(t for t in terms if t not in offered)

@@ -193,9 +193,8 @@ class Retrieval:
                 facts_by_term.setdefault(term, array("q")).extend((pos << _STORY_SHIFT) | code for code in facts)
             for word in (w for letter in index._spellable.values() for w in letter):
                 spellable[word].add(pos)
-            for canonical, phrases in index.story.aliases.items():
-                for word in (w for phrase in (canonical, *phrases) for w in words(phrase)):
-                    aliased[stem(word)].add(pos)  # phrases match on stems: "accords" finds "accord"
+            for start in index.aliases.starts:  # phrases match on stems: "accords" starts "accord"
+                aliased[start].add(pos)
         self._reach = Groups("idd", reach.items())  # term -> the stories using it, its weight, least_used
         least_unknown = min((index._unknown_idf for index in self.indexes), default=0.0)
         self._kind_ceiling = {  # "?who" -> the most weight, precision and least unknown weight of any story
@@ -228,7 +227,7 @@ class Retrieval:
 
     def _unplain(self, tokens: Sequence[str]) -> dict[int, set[str]]:
         """Stories that may not read the question word for word, each with the words it may correct: a question
-        word has the stem of a word of one of their aliases, a word of theirs is what :meth:`StoryIndex.correct`
+        word has the stem one of their aliases starts with, a word of theirs is what :meth:`StoryIndex.correct`
         could turn a question word into (a close spelling with the same first letter, or a longer word a short
         one abbreviates), or it knows one side of a choice ("a or b") and not the other, so drops that one."""
         out: dict[int, set[str]] = {}
@@ -299,7 +298,7 @@ class Retrieval:
     ) -> int:
         """Search the stories best bound first, until the rest cannot reach the bar (or ``down_to``); return
         how many of ``bounds`` were passed. A story not in ``queries`` reads the question word for word, as the
-        terms ``plain``."""
+        terms ``plain``: :meth:`_unplain` must name every story whose own reading could differ."""
         plain_text = " ".join(sorted(plain))
         for done, (bound, pos, recall, kind) in enumerate(bounds):
             if bound < found.lowest_bar or bound < down_to:

@@ -144,6 +144,11 @@ class Aliases:
     def terms(self) -> set[str]:
         return set(self._phrases.values())
 
+    @property
+    def starts(self) -> frozenset[str]:
+        """The stems a phrase starts with: :meth:`apply` changes no question without one of them."""
+        return self._starts
+
 
 # Any day of the week is one term: "was it signed on Monday?" asks the same fact as "... on Thursday?".
 _WEEKDAYS = dict.fromkeys("monday tuesday wednesday thursday friday saturday sunday".split(), "weekday")

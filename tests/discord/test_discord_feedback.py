@@ -109,6 +109,17 @@ async def test_declines_and_re_asks_are_recorded_without_ids(
         assert str(secret) not in dump
 
 
+async def test_an_ask_outliving_the_bot_is_not_recorded_and_says_so(
+    knowledge: Path, _state_dir: Path, recorded: Recorded, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with connected(knowledge) as h:
+        await h.ask(h.alice, "Who paid for the repairs?")
+        reply = await recorded()
+    await feedback.record(h.bot, h.bob.id, reply, direct=False)  # as a reply still running after close would
+    assert "not recording a question: the bot has closed" in caplog.text
+    assert [a.question for a in store(_state_dir).asks()] == ["Who paid for the repairs?"]
+
+
 async def test_a_picked_suggestion_is_recorded_with_its_fact(
     knowledge: Path, _state_dir: Path, recorded: Recorded
 ) -> None:
