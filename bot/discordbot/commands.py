@@ -85,7 +85,9 @@ async def answer(
         await interaction.response.send_message(NO_STORY, ephemeral=True)
         return
     ephemeral = bot.config.discord.private_answers if private is None else private
-    reply = await deadline.in_time(interaction, lambda: engine.answer(question, story), ephemeral=ephemeral)
+    reply = await deadline.in_time(
+        interaction, lambda: engine.answer(question, story), ephemeral=ephemeral, inline=deadline.quick(engine)
+    )
     await _respond(interaction, reply, ephemeral)
     await feedback.record(bot, interaction.user.id, reply, direct=interaction.guild_id is None)
 

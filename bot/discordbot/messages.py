@@ -7,13 +7,14 @@ that only pings the bot, @everyone, @here and role mentions put nothing of the k
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from typing import TYPE_CHECKING, Any
 
 import discord
 
-from bot.discordbot import feedback, render
+from bot.discordbot import deadline, feedback, render
 from bot.engine import Reply
 
 if TYPE_CHECKING:
@@ -52,7 +53,8 @@ async def on_message(bot: StoryBot, message: discord.Message) -> None:
         if verdict.notify:  # once, not once per extra message
             await _send(message, perms, content=render.cooldown_notice(verdict.retry_after))
         return
-    reply = bot.engine.answer(question)
+    engine = bot.engine
+    reply = engine.answer(question) if deadline.quick(engine) else await asyncio.to_thread(engine.answer, question)
     await _respond(bot, message, perms, reply, direct=direct)
     await feedback.record(bot, message.author.id, reply, direct=direct)
 

@@ -126,6 +126,7 @@ async def test_slow_work_is_deferred_and_the_answer_follows(
 
     monkeypatch.setattr(Engine, "answer", stuck)
     monkeypatch.setattr(deadline, "DEFER_AFTER", 0)  # "later than the limit" is anything not done at once
+    monkeypatch.setattr(deadline, "QUICK_FACTS", 0)  # matched in a thread, as a large fact base is
     try:
         async with connected(knowledge) as h:
             waiting = await h.fake.slash(h.alice, h.channel, slow)
@@ -144,10 +145,37 @@ async def test_slow_work_is_deferred_and_the_answer_follows(
     assert_clean(logs)
 
 
+async def test_a_small_fact_base_is_matched_on_the_event_loop_and_a_large_one_in_threads(
+    knowledge: Path, logs: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    threads: list[str] = []
+    answer = Engine.answer
+
+    def traced(engine: Engine, question: str, story: str | None = None):
+        threads.append(threading.current_thread().name)
+        return answer(engine, question, story)
+
+    monkeypatch.setattr(Engine, "answer", traced)
+    async with connected(knowledge) as h:
+        await h.ask(h.alice, "Is there a bike lane?")
+        await h.fake.say(h.alice, h.fake.dm(h.alice), "Is there a bike lane?")
+        await h.said(h.fake.dm(h.alice))
+        monkeypatch.setattr(deadline, "QUICK_FACTS", 0)
+        await h.ask(h.alice, "When does the bridge reopen?")
+        await h.fake.say(h.alice, h.fake.dm(h.alice), "When does the bridge reopen?")
+        await h.said(h.fake.dm(h.alice), 2)
+
+    loop = threading.main_thread().name
+    assert threads[:2] == [loop, loop]
+    assert loop not in threads[2:] and len(threads) == 4
+    assert_clean(logs)
+
+
 async def test_a_slow_decline_after_a_public_defer_does_not_echo_the_question(
     knowledge: Path, logs: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(deadline, "DEFER_AFTER", 0)
+    monkeypatch.setattr(deadline, "QUICK_FACTS", 0)
     async with connected(knowledge) as h:
         waiting = await h.fake.slash(h.alice, h.channel, "Who paid for the repairs?")
         declined = await followup(h, waiting)
