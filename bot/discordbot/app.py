@@ -52,8 +52,7 @@ class StoryBot(discord.Client):
         self.cooldown = Cooldown(config.discord.cooldown_rate, config.discord.cooldown_seconds, clock)
         self.offers = Offers(clock, config.discord.suggestion_seconds)
         self.asks: AskLog | None = None  # the curators' record of questions, opened in setup_hook
-        # One thread records the asks, in the order they came, so the threads that answer never wait on the
-        # record's database lock.
+        # One thread records the asks, in the order they came, while the replies go on (see feedback.record).
         self.recorder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="storybot-record")
         self.tree: app_commands.CommandTree[StoryBot] = command_tree(self, config)
 

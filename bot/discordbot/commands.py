@@ -89,7 +89,7 @@ async def answer(
         interaction, lambda: engine.answer(question, story), ephemeral=ephemeral, inline=deadline.quick(engine)
     )
     await _respond(interaction, reply, ephemeral)
-    await feedback.record(bot, interaction.user.id, reply, direct=interaction.guild_id is None)
+    feedback.record(bot, interaction.user.id, reply, direct=interaction.guild_id is None)
 
 
 async def _respond(interaction: discord.Interaction["StoryBot"], reply: Reply, ephemeral: bool) -> None:

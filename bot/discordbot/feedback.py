@@ -4,17 +4,19 @@ The vote buttons are :class:`discord.ui.DynamicItem` s whose custom id holds onl
 digest of the answered fact, so they work after a restart or a reload (as long as the fact exists) with
 no state kept per message. The answer a vote is about is its message: one vote per user per message,
 and a second press changes it. Database work runs in a thread (asks in the bot's one recording thread, after
-the reply), and a failure to record is logged, never shown: the asker gets the answer either way.
+the reply, without being waited for), and a failure to record is logged, never shown: the asker gets the
+answer either way.
 """
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import hashlib
 import logging
 import re
 import sqlite3
+from concurrent.futures import Future
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 import discord
@@ -130,17 +132,20 @@ def open_log(config: Config) -> AskLog | None:
         return None
 
 
-async def record(bot: StoryBot, user_id: int, reply: Reply, *, direct: bool, picked: bool = False) -> None:
-    """Keep the ask if the curators' record wants it (a decline, a near answer, a re-ask, a picked suggestion)."""
+def record(bot: StoryBot, user_id: int, reply: Reply, *, direct: bool, picked: bool = False) -> None:
+    """Hand the ask to the curators' record, which keeps it if it wants it (a decline, a near answer, a re-ask,
+    a picked suggestion). The bot's recording thread writes it in turn; nothing waits for that, since waking
+    the event loop when it is done would cost more than the write."""
     if bot.asks is None:
         return
+    keep = functools.partial(bot.asks.pick if picked else bot.asks.ask, user_id, reply, direct=direct)
     try:
-        keep = functools.partial(bot.asks.pick if picked else bot.asks.ask, user_id, reply, direct=direct)
-        try:
-            written = asyncio.get_running_loop().run_in_executor(bot.recorder, keep)
-        except RuntimeError:  # the recorder has shut down: a reply that outlived the bot's close
-            log.warning("not recording a question: the bot has closed")
-            return
-        await written
-    except Exception:
-        log.exception("could not record a question in %s", bot.asks.store.path)
+        bot.recorder.submit(keep).add_done_callback(functools.partial(_report, bot.asks.store.path))
+    except RuntimeError:  # the recorder has shut down: a reply that outlived the bot's close
+        log.warning("not recording a question: the bot has closed")
+
+
+def _report(path: Path, written: Future[int | None]) -> None:
+    """Log a write that failed (called in the recording thread); the asker had the reply either way."""
+    if (error := written.exception()) is not None:
+        log.error("could not record a question in %s", path, exc_info=error)

@@ -56,7 +56,7 @@ async def on_message(bot: StoryBot, message: discord.Message) -> None:
     engine = bot.engine
     reply = engine.answer(question) if deadline.quick(engine) else await asyncio.to_thread(engine.answer, question)
     await _respond(bot, message, perms, reply, direct=direct)
-    await feedback.record(bot, message.author.id, reply, direct=direct)
+    feedback.record(bot, message.author.id, reply, direct=direct)
 
 
 async def _respond(

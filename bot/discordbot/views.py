@@ -159,7 +159,7 @@ async def press(interaction: discord.Interaction[StoryBot], key: str, index: int
     await interaction.response.send_message(
         content=out.content, embed=out.embed or discord.utils.MISSING, view=feedback.votes(reply)
     )
-    await feedback.record(bot, interaction.user.id, reply, direct=interaction.guild_id is None, picked=True)
+    feedback.record(bot, interaction.user.id, reply, direct=interaction.guild_id is None, picked=True)
 
 
 def _has_fact(engine: Engine, story_id: str, fact_id: str) -> bool:

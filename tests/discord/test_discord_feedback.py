@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import shutil
 import sqlite3
 from collections.abc import Awaitable, Callable
@@ -16,7 +17,7 @@ from fake_discord import EVERYONE_PERMISSIONS, FakeDiscord
 from bot.config import Config, Records
 from bot.discordbot import feedback
 from bot.engine import Reply, Status
-from bot.misses import DATABASE, MissStore
+from bot.misses import DATABASE, AskLog, MissStore
 
 TESTS = Path(__file__).resolve().parents[1]
 SHIPPED = TESTS.parent / "knowledge"
@@ -28,13 +29,15 @@ EMBED_LINKS = 1 << 14
 
 @pytest.fixture
 def recorded(monkeypatch: pytest.MonkeyPatch) -> Recorded:
-    """Wait for the bot to finish recording its next reply (recording runs after the reply is sent)."""
+    """Wait for the bot to finish recording its next reply (its recording thread writes after the reply)."""
     done: asyncio.Queue[Reply] = asyncio.Queue()
     original = feedback.record
 
-    async def traced(bot: Any, user_id: int, reply: Reply, **how: bool) -> None:
-        await original(bot, user_id, reply, **how)
-        done.put_nowait(reply)
+    def traced(bot: Any, user_id: int, reply: Reply, **how: bool) -> None:
+        original(bot, user_id, reply, **how)
+        loop = asyncio.get_running_loop()
+        with contextlib.suppress(RuntimeError):  # closed: nothing more is written
+            bot.recorder.submit(loop.call_soon_threadsafe, done.put_nowait, reply)  # once its write is done
 
     monkeypatch.setattr(feedback, "record", traced)
     return lambda: asyncio.wait_for(done.get(), 5)
@@ -115,9 +118,23 @@ async def test_an_ask_outliving_the_bot_is_not_recorded_and_says_so(
     async with connected(knowledge) as h:
         await h.ask(h.alice, "Who paid for the repairs?")
         reply = await recorded()
-    await feedback.record(h.bot, h.bob.id, reply, direct=False)  # as a reply still running after close would
+    feedback.record(h.bot, h.bob.id, reply, direct=False)  # as a reply still running after close would
     assert "not recording a question: the bot has closed" in caplog.text
     assert [a.question for a in store(_state_dir).asks()] == ["Who paid for the repairs?"]
+
+
+async def test_a_failed_write_is_logged_and_the_asker_still_has_the_answer(
+    knowledge: Path, recorded: Recorded, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def locked(*_args: object, **_kwargs: object) -> None:
+        raise sqlite3.OperationalError("database is locked")
+
+    monkeypatch.setattr(AskLog, "ask", locked)
+    async with connected(knowledge) as h:
+        _, sent = await h.ask(h.alice, "Who paid for the repairs?")
+        await recorded()
+    assert sent.content.startswith("The story doesn't say.")
+    assert "could not record a question" in caplog.text and "database is locked" in caplog.text
 
 
 async def test_a_picked_suggestion_is_recorded_with_its_fact(
