@@ -5,7 +5,7 @@ this process and plays the users: a closed loop of 1 and of 16 concurrent askers
 labelled questions about the shipped story. Printed: answers per second; p50 / p99 from sending
 INTERACTION_CREATE to receiving the bot's interaction callback; the bot process's CPU milliseconds (user +
 system, from /proc) per interaction, and how much of it its event-loop thread used (discord.py, aiohttp and the
-bot's own code; matching runs in worker threads and the record of questions in a thread of its own).
+bot's own code, matching included for a fact base this small; the record of questions has a thread of its own).
 
     .venv/bin/python benchmarks/discord_e2e.py                    # concurrency 1 and 16, 2000 questions each
     .venv/bin/python benchmarks/discord_e2e.py --count 500 --concurrency 1,4,16
