@@ -136,6 +136,11 @@ class _Found:
     near: list[tuple[float, int, int]] = field(default_factory=list)
     bar: float = 0.0  # a fact entry scoring below this changes nothing
     top: float = 0.0
+    near_bar: float = field(init=False)  # a near miss scoring below this changes nothing
+    lowest_bar: float = field(init=False)  # ... and an entry below this, fact or near miss
+
+    def __post_init__(self) -> None:
+        self._bars()
 
     def add(self, pos: int, index: StoryIndex, k: int, score: float) -> None:
         if k in index.entries.says:
@@ -149,6 +154,11 @@ class _Found:
             self.top = max(self.top, score)
             if score > self.bar:
                 self._raise_bar()
+            self._bars()
+
+    def _bars(self) -> None:
+        self.near_bar = max(self.near_floor, self.top - self.near_slack)
+        self.lowest_bar = min(self.bar, self.near_bar)
 
     def _raise_bar(self) -> None:
         """The k-th best fact and the best rival of the top fact (or ``reach`` behind it): an entry below both
@@ -162,14 +172,6 @@ class _Found:
         rival = max(-math.inf if rival is None else rival, self.top - self.reach)
         if rival > -math.inf:
             self.bar = max(self.floor, min(-ranked[self.keep - 1][0], rival))
-
-    @property
-    def near_bar(self) -> float:
-        return max(self.near_floor, self.top - self.near_slack)
-
-    @property
-    def lowest_bar(self) -> float:
-        return min(self.bar, self.near_bar)
 
 
 class Retrieval:
