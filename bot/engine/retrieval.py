@@ -277,23 +277,34 @@ class Retrieval:
         found = _Found(self.sources, floor, near_floor, near_slack, max(keep, 1), reach, bar=floor)
         queries: dict[str, Query] = {}
         tokens = words(question)[:max_words]
-        plain = list(dict.fromkeys(map(sys.intern, content_terms(tokens))))  # a story reading it word for word
-        bounds, kind_only = self._stories(tokens, plain, positions, queries)
-        if kind_only is None:
-            self._visit(bounds, plain, found, queries)
-        else:  # the stories above the kind-only ones' bound first: they may raise the bar over it
-            ceiling, list_them = kind_only
-            done = self._visit(bounds, plain, found, queries, down_to=ceiling)
-            rest = bounds[done:]
-            if ceiling >= found.lowest_bar:
-                rest = sorted(rest + list_them(), key=lambda item: (-item[0], item[1]))
-            self._visit(rest, plain, found, queries)
+        if len(positions) == 1:  # one story: it reads the question itself, typos corrected
+            (pos,) = positions
+            index = self.indexes[pos]
+            query = queries[index.story.id] = index.read([index.correct(w) for w in tokens])
+            self._search(pos, query, found)
+        else:
+            self._visit_all(tokens, positions, found, queries)
         ranked = [(-negated, p, k) for negated, p, k, _ in sorted(found.facts.values())]
         near = sorted(found.near, key=lambda v: (-v[0], v[1], v[2]))
         as_pairs = lambda rows: [  # noqa: E731
             (self.indexes[p], Scored(self.indexes[p].entries[k], s)) for s, p, k in rows
         ]
         return as_pairs(ranked), as_pairs(near), queries
+
+    def _visit_all(self, tokens: list[str], positions: Sequence[int], found: _Found, queries: dict[str, Query]) -> None:
+        """Search the stories at ``positions`` (two or more) best bound first, while they can reach the bar."""
+        plain = list(dict.fromkeys(map(sys.intern, content_terms(tokens))))  # a story reading it word for word
+        bounds, kind_only = self._stories(tokens, plain, positions, queries)
+        if kind_only is None:
+            self._visit(bounds, plain, found, queries)
+            return
+        # the stories above the kind-only ones' bound first: they may raise the bar over it
+        ceiling, list_them = kind_only
+        done = self._visit(bounds, plain, found, queries, down_to=ceiling)
+        rest = bounds[done:]
+        if ceiling >= found.lowest_bar:
+            rest = sorted(rest + list_them(), key=lambda item: (-item[0], item[1]))
+        self._visit(rest, plain, found, queries)
 
     def _visit(
         self, bounds: list[_Bound], plain: list[str], found: _Found, queries: dict[str, Query], down_to: float = 0.0
@@ -324,10 +335,6 @@ class Retrieval:
         A story reading the question word for word (most of them) is bounded from the global term table
         without reading it, and weighs its terms (``plain``) only if it must; the others read it (into
         ``queries``) and are bounded from their reading."""
-        if len(positions) == 1:
-            index = self.indexes[positions[0]]
-            queries[index.story.id] = index.read([index.correct(w) for w in tokens])
-            return [(100.0, positions[0], 1.0, None)], None
         unplain = self._unplain(tokens)
         wanted = set(positions)
         readers = unplain.keys() & wanted
