@@ -149,7 +149,7 @@ async def test_a_small_fact_base_is_matched_on_the_event_loop_and_a_large_one_in
     knowledge: Path, logs: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     threads: list[str] = []
-    answer = Engine.answer
+    answer, loop = Engine.answer, threading.current_thread().name  # this test runs on the bot's event loop
 
     def traced(engine: Engine, question: str, story: str | None = None):
         threads.append(threading.current_thread().name)
@@ -165,7 +165,6 @@ async def test_a_small_fact_base_is_matched_on_the_event_loop_and_a_large_one_in
         await h.fake.say(h.alice, h.fake.dm(h.alice), "When does the bridge reopen?")
         await h.said(h.fake.dm(h.alice), 2)
 
-    loop = threading.main_thread().name
     assert threads[:2] == [loop, loop]
     assert loop not in threads[2:] and len(threads) == 4
     assert_clean(logs)
