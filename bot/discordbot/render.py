@@ -9,12 +9,12 @@ from __future__ import annotations
 import functools
 import math
 import re
-import unicodedata
 from dataclasses import dataclass
 
 import discord
 
 from bot.engine import Match, Reply
+from bot.engine.text import without_format_characters
 from bot.knowledge import Story
 from bot.knowledge.schema import StoryMeta
 from bot.render import RENDERED_CACHE, as_the_story_says, decline_line
@@ -48,10 +48,7 @@ def shorten(text: str, limit: int) -> str:
 
 def shown(text: str, limit: int) -> str:
     """User input made safe to show: one line, truncated, no markdown, mention, link or direction syntax."""
-    # format characters (zero-width, right-to-left overrides) could hide or reorder the text around them
-    plain = shorten(text, limit)
-    if not plain.isascii():  # no ASCII character is a format character: most questions skip the scan
-        plain = "".join(c for c in plain if unicodedata.category(c) != "Cf")
+    plain = without_format_characters(shorten(text, limit))  # nothing hidden or reordered
     plain = plain.replace("://", ":\u200b//")  # no autolinks, so no link previews either
     escaped = discord.utils.escape_mentions(_MARKUP.sub(r"\\\g<0>", plain))
     return shorten(escaped, limit)

@@ -9,6 +9,7 @@ decline with that near miss's hint. A word the story never uses blocks an answer
 
 from __future__ import annotations
 
+import itertools
 import math
 from array import array
 from dataclasses import dataclass
@@ -83,7 +84,6 @@ class Engine:
         ]
         self._finder = Choices([q for q, _ in choices])
         self._choice_fact = array("i", (number for _, number in choices))  # which fact each choice asks for
-        self._firsts = list({number: q for q, number in reversed(choices)}.values())[::-1]
 
     def assess(self, question: str, story: str | None = None, *, deciding: bool = False) -> Assessment:
         """Rank the facts for ``question`` without deciding; :meth:`answer` and ``storybot tune`` decide.
@@ -145,8 +145,10 @@ class Engine:
 
     def complete(self, text: str, limit: int = 25) -> list[str]:
         """Question variants for autocomplete: the best per fact, each short enough for Discord."""
-        if not text.strip():
-            return self._firsts[:limit]
+        if not text.strip():  # each fact's first question short enough, in fact order
+            facts = (f for story in self.kb.stories for f in story.facts)
+            firsts = (next((q for q in f.questions if len(q) <= AUTOCOMPLETE_MAX_CHARS), None) for f in facts)
+            return list(itertools.islice(filter(None, firsts), limit))
         found = process.extract(
             text, self._finder.candidates(text), scorer=fuzz.WRatio, processor=utils.default_process, limit=limit * 4
         )

@@ -56,13 +56,11 @@ class KnowledgeBase:
     stories: tuple[Story, ...]
     revision: str
     _by_id: Mapping[str, Story] = field(init=False, repr=False, compare=False)
+    fact_count: int = field(init=False, compare=False)  # asked for on every question, to choose how to match
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_by_id", MappingProxyType({s.id: s for s in self.stories}))
+        object.__setattr__(self, "fact_count", sum(len(s.facts) for s in self.stories))
 
     def story(self, story_id: str) -> Story:
         return self._by_id[story_id]
-
-    @property
-    def fact_count(self) -> int:
-        return sum(len(s.facts) for s in self.stories)
