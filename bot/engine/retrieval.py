@@ -55,7 +55,9 @@ CLOSE_SPELLING = 2  # the widest typo correction (OSA distance) StoryIndex.corre
 SHORT_WORD = 5  # shorter words are expanded as abbreviations, not corrected as typos
 _FACT_MASK = (1 << 24) - 1
 _STORY_SHIFT = 26  # a (story, fact, level) is stored as one integer: story << 26 | fact << 2 | level
-_Bound = tuple[float, int, float, str | None]  # best possible score, story, best possible recall, kind only
+# best possible score, story, best possible recall, kind only, and for a story reading the question word for word
+# the sums :meth:`Retrieval._sums` would give
+_Bound = tuple[float, int, float, str | None, tuple[float, float] | None]
 EXHAUSTIVE_CHOICES = 2_000  # autocomplete scores every variant up to this many
 MAX_CHOICE_CANDIDATES = 500  # ... and at most this many beyond (WRatio costs microseconds each)
 
@@ -220,13 +222,6 @@ class Retrieval:
         low = bisect.bisect_left(codes, pos << _STORY_SHIFT, low, high)
         return codes[low : bisect.bisect_left(codes, (pos + 1) << _STORY_SHIFT, low, high)]
 
-    def _least_used(self, pos: int, term: str) -> float:
-        """The least weight an entry of story ``pos`` using ``term`` uses (infinite: none uses it)."""
-        low, high = self._reach.span(term)
-        stories, _, leasts = self._reach.columns
-        at = bisect.bisect_left(stories, pos, low, high)
-        return leasts[at] if at < high and stories[at] == pos else math.inf
-
     def _unplain(self, tokens: Sequence[str]) -> dict[int, set[str]]:
         """Stories that may not read the question word for word, each with the words it may correct: a question
         word has the stem one of their aliases starts with, a word of theirs is what :meth:`StoryIndex.correct`
@@ -313,7 +308,7 @@ class Retrieval:
         how many of ``bounds`` were passed. A story not in ``queries`` reads the question word for word, as the
         terms ``plain``: :meth:`_unplain` must name every story whose own reading could differ."""
         plain_text = " ".join(sorted(plain))
-        for done, (bound, pos, recall, kind) in enumerate(bounds):
+        for done, (bound, pos, recall, kind, sums) in enumerate(bounds):
             if bound < found.lowest_bar or bound < down_to:
                 return done
             index = self.indexes[pos]
@@ -321,7 +316,7 @@ class Retrieval:
                 continue
             query = queries.get(index.story.id) or index.weigh(plain)
             queries[index.story.id] = query
-            self._search(pos, query, found)
+            self._search(pos, query, found, sums)
         return len(bounds)
 
     def _stories(
@@ -344,8 +339,9 @@ class Retrieval:
             query = index.read([index.correct(w) if w in unplain[pos] else w for w in tokens])
             queries[index.story.id] = query
             if query.terms:
-                recall = sum(w for t, w in query.terms.items() if self.uses(pos, t)) / query.weight
-                bounds.append((blend(1.0, recall, 1.0), pos, recall, None))
+                sums = self._sums(pos, query)
+                recall = sums[0] / query.weight
+                bounds.append((blend(1.0, recall, 1.0), pos, recall, None, sums))
         terms = plain
         kind = next((t for t in terms if t.startswith("?")), None)
         explained_by: dict[int, float] = defaultdict(float)
@@ -358,20 +354,22 @@ class Retrieval:
                     explained_by[pos] += weight
                     counts[pos] += 1
                     share[pos] += weight / least
-        for pos, content in explained_by.items():
-            if pos in wanted and pos not in readers:
-                index, plan = self.indexes[pos], self.plans[pos]
-                explained = content
-                if kind is not None and self.uses(pos, kind):
-                    weight = index._idf.get(kind, index._unknown_idf)
-                    explained += weight
+        # The kind counts only for stories sharing another term (see kind_only). It is the question's last term
+        # (content_terms), so these sums are in the order of the story's own reading: _search takes them as its own.
+        if kind is not None:
+            stories, weights, leasts = self._reach.get(kind, ((), (), ()))
+            for pos, weight, least in zip(stories, weights, leasts, strict=True):
+                if pos in explained_by:
+                    explained_by[pos] += weight
                     counts[pos] += 1
-                    share[pos] += weight / plan.kind_used.get(kind, math.inf)
+                    share[pos] += weight / least
+        for pos, explained in explained_by.items():
+            if pos in wanted and pos not in readers:
                 if not share[pos]:
                     continue  # no entry of theirs uses a term of the question
-                recall = explained / (explained + (len(terms) - counts[pos]) * index._unknown_idf)
+                recall = explained / (explained + (len(terms) - counts[pos]) * self.indexes[pos]._unknown_idf)
                 precision = min(1.0, share[pos])
-                bounds.append((blend(precision, recall, 1.0), pos, recall, None))
+                bounds.append((blend(precision, recall, 1.0), pos, recall, None, (explained, share[pos])))
         bounds.sort(key=lambda item: (-item[0], item[1]))
         if kind not in self._reach:
             return bounds, None
@@ -382,7 +380,8 @@ class Retrieval:
             for pos, weight, least in zip(*self._reach[kind], strict=True):
                 if pos in wanted and pos not in skip and least < math.inf:
                     recall = weight / (weight + (len(terms) - 1) * self.indexes[pos]._unknown_idf)
-                    out.append((blend(min(1.0, weight / least), recall, 1.0), pos, recall, kind))
+                    share = weight / least
+                    out.append((blend(min(1.0, share), recall, 1.0), pos, recall, kind, (weight, share)))
             out.sort(key=lambda item: (-item[0], item[1]))
             return out
 
@@ -405,18 +404,20 @@ class Retrieval:
         best = process.extractOne(text, texts, scorer=fuzz.ratio, score_cutoff=cutoff)
         return need <= 1 and best is not None
 
-    def _search(self, pos: int, query: Query, found: _Found) -> None:
+    def _search(self, pos: int, query: Query, found: _Found, sums: tuple[float, float] | None = None) -> None:
         """Score the story's entries that share a term with the question, best bound first, while it matters.
 
         Facts first (:meth:`fact_bounds`); a fact whose bound reaches the bar only if its entries are similar
         enough to the question has that checked in one C call before its entries are looked at one by one.
         When the question's words alone lift no entry of the story to the bar (a weak or off-topic question),
-        one C call over all the story's candidates keeps the similar ones first."""
+        one C call over all the story's candidates keeps the similar ones first. ``sums``: :meth:`_sums`, when
+        the caller has them."""
         if not query.terms:
             return
         plan = self.plans[pos]
-        most = sum(w for t, w in query.terms.items() if self.uses(pos, t)) / query.weight  # best recall in the story
-        precise = self._precise(pos, query)
+        used, share = sums or self._sums(pos, query)
+        most = used / query.weight  # best recall in the story
+        precise = min(1.0, share)
         need = (found.lowest_bar - blend(precise, most, 0.0)) / (100 * STRING_WEIGHT)
         if need > 1:
             return
@@ -484,7 +485,7 @@ class Retrieval:
         terms = query.terms.items()
         total = query.weight
         if precise is None:
-            precise = self._precise(pos, query)
+            precise = min(1.0, self._sums(pos, query)[1])
         credits: dict[int, float] = {}
         bagged: dict[int, float] = {}  # fact -> weight of the question terms its variants use
         anywhere: dict[int, float] = {}  # fact -> ... that it uses anywhere, near misses included
@@ -508,10 +509,19 @@ class Retrieval:
             out[f] = (variant, near, credits.get(f, 0.0))
         return out
 
-    def _precise(self, pos: int, query: Query) -> float:
-        """The best precision of an entry of the story: each question term's weight over the least weight an
-        entry using it uses, summed."""
-        return min(1.0, sum(w / self._least_used(pos, t) for t, w in query.terms.items()))
+    def _sums(self, pos: int, query: Query) -> tuple[float, float]:
+        """The weight of the question terms the story uses (over the question's, the best recall of its entries),
+        and each one's weight over the least weight an entry using it uses, summed (at most 1, their best
+        precision)."""
+        stories, _, leasts = self._reach.columns
+        used = share = 0.0
+        for term, weight in query.terms.items():
+            low, high = self._reach.span(term)
+            at = bisect.bisect_left(stories, pos, low, high)
+            if at < high and stories[at] == pos:
+                used += weight
+                share += weight / leasts[at]
+        return used, share
 
     def _shared(self, pos: int, query: Query, start: int, end: int) -> dict[int, float]:
         """Entry -> the weight of the question terms it uses (summed as the scorer does), for the entries in
