@@ -446,20 +446,19 @@ class Retrieval:
         the bar with the most credit the story could give (every term it uses, ``most`` of the question, at a
         variant's credit) have their facts' credit worked out."""
         index = self.indexes[pos]
-        postings = [index._postings[t][0] for t in query.terms if t in index._postings]
-        keys = list(set().union(*postings))
+        shared = self._shared(pos, query, 0, len(index.entries))
+        keys = list(shared)
         texts = index.entries.texts_of(keys)
         close = process.extract(query.text, texts, scorer=fuzz.ratio, score_cutoff=100 * need - 1e-6, limit=None)
-        total, bar, used = query.weight, found.lowest_bar, self.plans[pos].used
-        credit = OTHER_VARIANT_CREDIT * most * total
-        terms = query.terms.items()
+        total, bar, used, says = query.weight, found.lowest_bar, self.plans[pos].used, index.entries.says
+        credit = OTHER_VARIANT_CREDIT * most * total  # no fact of the story has more
         kept = {}
         for _, similarity, i in close:
             k = keys[i]
-            uses = index.entries.terms(k)
-            shared = sum(w for t, w in terms if t in uses)  # as the scorer sums it
-            if blend(shared / used[k], min(1.0, (credit + shared) / total), similarity / 100) >= bar:
-                kept[k] = shared
+            weight = shared[k]
+            recall = min(1.0, (credit + weight) / total) if k in says else variant_recall(credit, weight, total)
+            if blend(weight / used[k], recall, similarity / 100) >= bar:
+                kept[k] = weight
         facts = {index.entries.fact_of[k] for k in kept}
         self._score_entries(pos, query, found, kept, {f: index.credit(query, f) for f in facts})
 
