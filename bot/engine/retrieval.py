@@ -210,9 +210,12 @@ class Retrieval:
         self._spell_owners = Groups("i", ((w, (sorted(p),)) for w, p in spellable.items()))  # word -> its stories
         self._alias_owners = Groups("i", ((w, (sorted(p),)) for w, p in aliased.items()))  # by stem
         by_letter: dict[str, list[str]] = defaultdict(list)
+        by_shape: dict[tuple[str, int], list[str]] = defaultdict(list)
         for word in sorted(spellable):
             by_letter[word[0]].append(word)
-        self._by_letter = dict(by_letter)
+            by_shape[word[0], len(word)].append(word)
+        self._by_letter = dict(by_letter)  # first letter -> its words, sorted: the longer words a prefix abbreviates
+        self._by_shape = dict(by_shape)  # (first letter, length) -> its words: a close spelling has a close length
 
     def uses(self, pos: int, term: str) -> array[int]:
         """``fact << 2 | level`` for each fact of story ``pos`` that uses ``term`` anywhere (variants, answer,
@@ -238,18 +241,20 @@ class Retrieval:
                 out.setdefault(p, set())
             if len(word) < 3 or not word.isalpha() or word in STOPWORDS or word in QUESTION_KINDS:
                 continue
-            letter = self._by_letter.get(word[0], [])
+            targets = []
             if len(word) < SHORT_WORD:
-                targets = []
-                for longer in letter[bisect.bisect_left(letter, word) :]:
-                    if not longer.startswith(word):
+                letter = self._by_letter.get(word[0], [])
+                for at in range(bisect.bisect_left(letter, word), len(letter)):
+                    if not letter[at].startswith(word):
                         break
-                    if len(longer) >= len(word) + 3:
-                        targets.append(longer)
+                    if len(letter[at]) >= len(word) + 3:
+                        targets.append(letter[at])
             else:
                 cutoff = 1 if len(word) < 8 else CLOSE_SPELLING
-                found = process.extract(word, letter, scorer=OSA.distance, score_cutoff=cutoff, limit=None)
-                targets = [close for close, _, _ in found if close != word]
+                for size in range(len(word) - cutoff, len(word) + cutoff + 1):  # a distance of n changes length by n
+                    same = self._by_shape.get((word[0], size), ())
+                    found = process.extract(word, same, scorer=OSA.distance, score_cutoff=cutoff, limit=None)
+                    targets += (close for close, _, _ in found if close != word)
             for p in {p for target in targets for p in self._spell_owners[target][0]}:
                 index = self.indexes[p]
                 if word not in index.vocabulary and stemmed not in index._stems:  # else the story keeps it
