@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import resource
 import statistics
 import subprocess
@@ -77,7 +78,8 @@ def measure(knowledge: Path, state: Path) -> dict[str, float]:
     library = Library.open(knowledge, Config(storage=Storage(state_dir=str(state))))
     warm = time.perf_counter() - start
     engine = library.engine
-    questions = real_questions()
+    real = real_questions()
+    questions = real.copy()
     if knowledge.resolve() != SHIPPED.resolve():
         questions += list(sample_questions(knowledge, len(questions)))
     variants = [q for s in engine.kb.stories for f in s.facts for q in f.questions]
@@ -92,6 +94,8 @@ def measure(knowledge: Path, state: Path) -> dict[str, float]:
         lambda q: process.extractOne(q, variants, scorer=fuzz.WRatio, processor=utils.default_process), naive_sample
     )
     p50, p99 = _percentiles(ask)
+    real_p50, real_p99 = _percentiles(ask[: len(real)])
+    generated_p50, generated_p99 = _percentiles(ask[len(real) :]) if len(ask) > len(real) else (math.nan, math.nan)
     c50, c99 = _percentiles(complete)
     n50, n99 = _percentiles(naive)
     return {
@@ -100,6 +104,10 @@ def measure(knowledge: Path, state: Path) -> dict[str, float]:
         "variants": len(variants),
         "p50": p50,
         "p99": p99,
+        "real_p50": real_p50,
+        "real_p99": real_p99,
+        "generated_p50": generated_p50,
+        "generated_p99": generated_p99,
         "complete_p50": c50,
         "complete_p99": c99,
         "naive_p50": n50,
@@ -136,6 +144,7 @@ def main() -> None:
         "autocomplete p99 ms | cold load s | warm load s | peak MB | cold build peak MB |"
     )
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    results = {}
     for size in args.sizes.split(","):
         with tempfile.TemporaryDirectory(prefix="storybot-bench-") as tmp:
             folder = SHIPPED if size == "shipped" else generate(int(size), Path(tmp) / "knowledge")
@@ -143,6 +152,13 @@ def main() -> None:
             result = json.loads(subprocess.run([*command, "--cold"], check=True, capture_output=True, text=True).stdout)
             result |= json.loads(subprocess.run(command, check=True, capture_output=True, text=True).stdout)
             print(_row(size, result), flush=True)
+            results[size] = result
+    print("\nask latency by question set: the dev and tuning questions, and the generated ones\n")
+    print("| fact base | real p50 ms | real p99 ms | generated p50 ms | generated p99 ms |")
+    print("| --- | ---: | ---: | ---: | ---: |")
+    for size, r in results.items():
+        figures = (r["real_p50"], r["real_p99"], r["generated_p50"], r["generated_p99"])
+        print(f"| {size} | " + " | ".join("-" if math.isnan(x) else f"{x:.2f}" for x in figures) + " |")
 
 
 if __name__ == "__main__":

@@ -112,6 +112,26 @@ def test_a_story_left_to_the_term_table_reads_the_question_word_for_word(
                 assert index.read(tokens).terms.keys() == set(content_terms(tokens)), (question, index.story.id)
 
 
+def test_story_bounds_hand_on_the_sums_the_story_would_compute(many_stories: tuple[Engine, list[str]]) -> None:
+    """A story's search takes the sums its bound was made from (the weight of the question terms it uses and
+    their precision) as its own; they must be its reading's, bit for bit, or a search could prune a tie."""
+    engine, questions = many_stories
+    retrieval = engine._retrieval
+    positions = range(len(retrieval.indexes))
+    checked = 0
+    for question in questions + _tuning_questions()[::4] + ["who signed it?", "how many nuke", "when"]:
+        tokens = words(question)
+        plain = list(dict.fromkeys(content_terms(tokens)))
+        queries: dict = {}
+        bounds, kind_only = retrieval._stories(tokens, plain, positions, queries)
+        for _, pos, _, _, sums in bounds + (kind_only[1]() if kind_only else []):
+            index = retrieval.indexes[pos]
+            query = queries.get(index.story.id) or index.weigh(plain)
+            assert sums == retrieval._sums(pos, query), (question, index.story.id)
+            checked += 1
+    assert checked > len(questions)
+
+
 def test_bound_is_never_below_the_score(many_stories: tuple[Engine, list[str]]) -> None:
     """The bounds the index prunes with hold for every scored entry, whatever the scorer's tuning: its fact's
     bound, and its own from the terms it shares and its length."""
