@@ -338,7 +338,7 @@ class Retrieval:
         unplain = self._unplain(tokens)
         wanted = set(positions)
         readers = unplain.keys() & wanted
-        bounds: list[tuple[float, int, float, str | None]] = []
+        bounds: list[_Bound] = []
         for pos in readers:
             index = self.indexes[pos]  # only the words it may correct go through the (slower) correction
             query = index.read([index.correct(w) if w in unplain[pos] else w for w in tokens])
@@ -349,36 +349,36 @@ class Retrieval:
                 bounds.append((blend(1.0, recall, 1.0), pos, recall, None, sums))
         terms = plain
         kind = next((t for t in terms if t.startswith("?")), None)
-        explained_by: dict[int, float] = defaultdict(float)
-        counts: dict[int, int] = defaultdict(int)
-        share: dict[int, float] = defaultdict(float)  # precision at most: each term's weight over the least
-        for term in terms:  # weight an entry using it uses, summed
+        # story -> [weight of the question terms it uses, each one's weight over the least weight an entry using
+        # it uses (precision at most), how many]
+        tally: dict[int, list[float]] = {}
+        for term in terms:
             if term != kind:
                 stories, weights, leasts = self._reach.get(term, ((), (), ()))
                 for pos, weight, least in zip(stories, weights, leasts, strict=True):
-                    explained_by[pos] += weight
-                    counts[pos] += 1
-                    share[pos] += weight / least
+                    if (row := tally.get(pos)) is None:
+                        tally[pos] = [weight, weight / least, 1]
+                    else:
+                        row[0] += weight
+                        row[1] += weight / least
+                        row[2] += 1
         # The kind counts only for stories sharing another term (see kind_only). It is the question's last term
         # (content_terms), so these sums are in the order of the story's own reading: _search takes them as its own.
         if kind is not None:
             stories, weights, leasts = self._reach.get(kind, ((), (), ()))
             for pos, weight, least in zip(stories, weights, leasts, strict=True):
-                if pos in explained_by:
-                    explained_by[pos] += weight
-                    counts[pos] += 1
-                    share[pos] += weight / least
-        for pos, explained in explained_by.items():
-            if pos in wanted and pos not in readers:
-                if not share[pos]:
-                    continue  # no entry of theirs uses a term of the question
-                recall = explained / (explained + (len(terms) - counts[pos]) * self.indexes[pos]._unknown_idf)
-                precision = min(1.0, share[pos])
-                bounds.append((blend(precision, recall, 1.0), pos, recall, None, (explained, share[pos])))
+                if (row := tally.get(pos)) is not None:
+                    row[0] += weight
+                    row[1] += weight / least
+                    row[2] += 1
+        for pos, (explained, share, count) in tally.items():
+            if share and pos in wanted and pos not in readers:  # share 0: no entry of theirs uses a question term
+                recall = explained / (explained + (len(terms) - count) * self.indexes[pos]._unknown_idf)
+                bounds.append((blend(min(1.0, share), recall, 1.0), pos, recall, None, (explained, share)))
         bounds.sort(key=lambda item: (-item[0], item[1]))
         if kind not in self._reach:
             return bounds, None
-        skip = explained_by.keys() | readers
+        skip = tally.keys() | readers
 
         def kind_only() -> list[_Bound]:
             out = []
