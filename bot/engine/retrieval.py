@@ -55,8 +55,8 @@ CLOSE_SPELLING = 2  # the widest typo correction (OSA distance) StoryIndex.corre
 SHORT_WORD = 5  # shorter words are expanded as abbreviations, not corrected as typos
 _FACT_MASK = (1 << 24) - 1
 _STORY_SHIFT = 26  # a (story, fact, level) is stored as one integer: story << 26 | fact << 2 | level
-# best possible score, story, best possible recall, kind only, and for a story reading the question word for word
-# the sums :meth:`Retrieval._sums` would give
+# minus the best possible score (so a plain sort puts the best first, then by story), story, best possible recall,
+# kind only, and for a story reading the question word for word the sums :meth:`Retrieval._sums` would give
 _Bound = tuple[float, int, float, str | None, tuple[float, float] | None]
 EXHAUSTIVE_CHOICES = 2_000  # autocomplete scores every variant up to this many
 MAX_CHOICE_CANDIDATES = 500  # ... and at most this many beyond (WRatio costs microseconds each)
@@ -303,7 +303,7 @@ class Retrieval:
         done = self._visit(bounds, plain, found, queries, down_to=ceiling)
         rest = bounds[done:]
         if ceiling >= found.lowest_bar:
-            rest = sorted(rest + list_them(), key=lambda item: (-item[0], item[1]))
+            rest = sorted(rest + list_them())
         self._visit(rest, plain, found, queries)
 
     def _visit(
@@ -313,8 +313,8 @@ class Retrieval:
         how many of ``bounds`` were passed. A story not in ``queries`` reads the question word for word, as the
         terms ``plain``: :meth:`_unplain` must name every story whose own reading could differ."""
         plain_text = " ".join(sorted(plain))
-        for done, (bound, pos, recall, kind, sums) in enumerate(bounds):
-            if bound < found.lowest_bar or bound < down_to:
+        for done, (negated, pos, recall, kind, sums) in enumerate(bounds):
+            if -negated < found.lowest_bar or -negated < down_to:
                 return done
             index = self.indexes[pos]
             if kind is not None and not self._kind_may_reach(pos, kind, recall, plain_text, found.lowest_bar):
@@ -327,10 +327,10 @@ class Retrieval:
     def _stories(
         self, tokens: list[str], plain: list[str], positions: Sequence[int], queries: dict[str, Query]
     ) -> tuple[list[_Bound], tuple[float, Callable[[], list[_Bound]]] | None]:
-        """(best possible score, story, best possible recall, the question's kind if it is all the story
-        shares with the question) for every story that has a term of the question, best first; and the
-        stories sharing only the question's kind (most stories, for "who ..."), as one bound for them all
-        and a way to list them, since most questions never need to.
+        """A :data:`_Bound` (minus the best possible score, story, best possible recall, the question's kind if it
+        is all the story shares with the question, sums) for every story that has a term of the question, best
+        first; and the stories sharing only the question's kind (most stories, for "who ..."), as one bound for
+        them all and a way to list them, since most questions never need to.
 
         A story reading the question word for word (most of them) is bounded from the global term table
         without reading it, and weighs its terms (``plain``) only if it must; the others read it (into
@@ -346,7 +346,7 @@ class Retrieval:
             if query.terms:
                 sums = self._sums(pos, query)
                 recall = sums[0] / query.weight
-                bounds.append((blend(1.0, recall, 1.0), pos, recall, None, sums))
+                bounds.append((-blend(1.0, recall, 1.0), pos, recall, None, sums))
         terms = plain
         kind = next((t for t in terms if t.startswith("?")), None)
         # story -> [weight of the question terms it uses, each one's weight over the least weight an entry using
@@ -374,8 +374,8 @@ class Retrieval:
         for pos, (explained, share, count) in tally.items():
             if share and pos in wanted and pos not in readers:  # share 0: no entry of theirs uses a question term
                 recall = explained / (explained + (len(terms) - count) * self.indexes[pos]._unknown_idf)
-                bounds.append((blend(min(1.0, share), recall, 1.0), pos, recall, None, (explained, share)))
-        bounds.sort(key=lambda item: (-item[0], item[1]))
+                bounds.append((-blend(min(1.0, share), recall, 1.0), pos, recall, None, (explained, share)))
+        bounds.sort()
         if kind not in self._reach:
             return bounds, None
         skip = tally.keys() | readers
@@ -386,8 +386,8 @@ class Retrieval:
                 if pos in wanted and pos not in skip and least < math.inf:
                     recall = weight / (weight + (len(terms) - 1) * self.indexes[pos]._unknown_idf)
                     share = weight / least
-                    out.append((blend(min(1.0, share), recall, 1.0), pos, recall, kind, (weight, share)))
-            out.sort(key=lambda item: (-item[0], item[1]))
+                    out.append((-blend(min(1.0, share), recall, 1.0), pos, recall, kind, (weight, share)))
+            out.sort()
             return out
 
         weight, precision, unknown = self._kind_ceiling[kind]
