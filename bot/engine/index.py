@@ -43,10 +43,7 @@ class Query:
     terms: dict[str, float]  # term -> weight
     text: str  # its terms joined, for character-level comparison
     unknown: tuple[str, ...]  # terms the story never uses: the question asks something it may not cover
-
-    @property
-    def weight(self) -> float:
-        return sum(self.terms.values())
+    weight: float  # the terms' weights summed, which every recall is a share of
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,7 +239,7 @@ class StoryIndex:
         and all the index needs of a story reading the question word for word, as most stories do."""
         weighted = {t: self._idf.get(t, self._unknown_idf) for t in terms}
         unknown = tuple(t for t in weighted if t not in self._known)
-        return Query(weighted, " ".join(sorted(weighted)), unknown)
+        return Query(weighted, " ".join(sorted(weighted)), unknown, sum(weighted.values()))
 
     def unexplained(self, query: Query, fact: int) -> frozenset[str]:
         """Question terms that no variant, the answer or the source of the fact uses."""
