@@ -1,5 +1,6 @@
-"""Engine speed at each fact-base size: per-question and autocomplete latency, load time, peak memory,
-next to the naive baseline (rapidfuzz ``process.extractOne`` with WRatio over every question variant).
+"""Engine speed at each fact-base size: per-question latency (all questions, then the real and generated ones
+apart) and autocomplete latency, load time, peak memory, next to the naive baseline (rapidfuzz
+``process.extractOne`` with WRatio over every question variant).
 
     .venv/bin/python benchmarks/engine.py                          # shipped, 1k, 10k and 100k facts
     .venv/bin/python benchmarks/engine.py --sizes shipped,1000     # fewer
