@@ -451,10 +451,13 @@ class Retrieval:
         the bar with the most credit the story could give (every term it uses, ``most`` of the question, at a
         variant's credit) have their facts' credit worked out."""
         index = self.indexes[pos]
-        shared = self._shared(pos, query, 0, len(index.entries))
-        keys = list(shared)
+        postings = index._postings
+        keys = list(set().union(*(postings[t][0] for t in query.terms if t in postings)))  # in C
         texts = index.entries.texts_of(keys)
         close = process.extract(query.text, texts, scorer=fuzz.ratio, score_cutoff=100 * need - 1e-6, limit=None)
+        if not close:
+            return  # as for most stories: then their weights are not worth summing
+        shared = self._shared(pos, query, 0, len(index.entries))
         total, bar, used, says = query.weight, found.lowest_bar, self.plans[pos].used, index.entries.says
         credit = OTHER_VARIANT_CREDIT * most * total  # no fact of the story has more
         kept = {}
