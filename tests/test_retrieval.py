@@ -142,7 +142,8 @@ def test_bound_is_never_below_the_score(many_stories: tuple[Engine, list[str]]) 
             query = index.query(question, engine.matching.max_question_words)
             if not query.terms:
                 continue
-            bounds = engine._retrieval.fact_bounds(pos, query)
+            precise = min(1.0, engine._retrieval._sums(pos, query)[1])
+            bounds = engine._retrieval.fact_bounds(pos, query, precise)
             for scored in index.search(query):
                 entry = scored.entry
                 variant, near, credit = bounds[entry.fact]

@@ -276,14 +276,13 @@ class Retrieval:
         """Facts (best entry each) and near misses, best first, exact wherever a score can matter."""
         found = _Found(self.sources, floor, near_floor, near_slack, max(keep, 1), reach, bar=floor)
         queries: dict[str, Query] = {}
-        tokens = words(question)[:max_words]
         if len(positions) == 1:  # one story: it reads the question itself, typos corrected
             (pos,) = positions
             index = self.indexes[pos]
-            query = queries[index.story.id] = index.read([index.correct(w) for w in tokens])
+            query = queries[index.story.id] = index.query(question, max_words)
             self._search(pos, query, found)
         else:
-            self._visit_all(tokens, positions, found, queries)
+            self._visit_all(words(question)[:max_words], positions, found, queries)
         ranked = [(-negated, p, k) for negated, p, k, _ in sorted(found.facts.values())]
         near = sorted(found.near, key=lambda v: (-v[0], v[1], v[2]))
         as_pairs = lambda rows: [  # noqa: E731
@@ -478,21 +477,17 @@ class Retrieval:
         texts = self.indexes[pos].entries.texts(start, end)
         return process.extractOne(query.text, texts, scorer=fuzz.ratio, score_cutoff=100 * need - 1e-6) is not None
 
-    def fact_bounds(
-        self, pos: int, query: Query, precise: float | None = None
-    ) -> dict[int, tuple[float, float, float]]:
+    def fact_bounds(self, pos: int, query: Query, precise: float) -> dict[int, tuple[float, float, float]]:
         """fact -> the best score its variants can reach, and its near misses (-1: it has none), and its credit
         (:meth:`StoryIndex.credit`, summed in the same order), for each fact of the story using a question term.
 
         How each fact uses each term (:meth:`uses`) gives its credit, so its variants' recall at best (their
         own terms count whole); their precision is at most the story's bound (see :meth:`_stories`) and the
         weight of the terms they can share over the least weight a variant of the fact uses (``precise``: the
-        story's bound, when the caller has it already)."""
+        story's bound, from :meth:`_sums`)."""
         plan = self.plans[pos]
         terms = query.terms.items()
         total = query.weight
-        if precise is None:
-            precise = min(1.0, self._sums(pos, query)[1])
         credits: dict[int, float] = {}
         bagged: dict[int, float] = {}  # fact -> weight of the question terms its variants use
         anywhere: dict[int, float] = {}  # fact -> ... that it uses anywhere, near misses included
@@ -518,8 +513,8 @@ class Retrieval:
 
     def _sums(self, pos: int, query: Query) -> tuple[float, float]:
         """The weight of the question terms the story uses (over the question's, the best recall of its entries),
-        and each one's weight over the least weight an entry using it uses, summed (at most 1, their best
-        precision)."""
+        and each one's weight over the least weight an entry using it uses, summed (capped at 1, the best
+        precision of its entries)."""
         stories, _, leasts = self._reach.columns
         used = share = 0.0
         for term, weight in query.terms.items():
