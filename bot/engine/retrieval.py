@@ -15,10 +15,10 @@ Bounds, from loosest to tightest:
   bounded from the global term table without reading the question at all;
 - a fact: how it uses each question term (a variant, only the answer, only the source; one global table)
   gives its credit, and with it its variants' best recall; precision at most the terms they can share over
-  the least weight a variant uses; similarity at most what the lengths allow, then, when the bound needs
-  more than that, one C call over its variants' texts;
-- an entry: precision and recall exact, similarity at most 2 * min(len) / (sum of len); then the scorer's
-  own similarity (``fuzz.ratio``, in C).
+  the least weight a variant uses; similarity at most what the lengths allow;
+- an entry: precision and recall exact (for a near miss, recall at most its own terms and the fact's credit
+  until its similarity makes it worth working out), and the scorer's own similarity (``fuzz.ratio``, in C),
+  found for all of a fact's variants, or its near misses, in one C call that leaves out the too dissimilar.
 
 The scorer's F-measure grows with precision and recall, so these bound the score. ``tests/test_retrieval.py``
 checks that the bounds hold and that assessments and replies equal exhaustive scoring's.
@@ -411,14 +411,14 @@ class Retrieval:
     def _search(self, pos: int, query: Query, found: _Found, sums: tuple[float, float] | None = None) -> None:
         """Score the story's entries that share a term with the question, best bound first, while it matters.
 
-        Facts first (:meth:`fact_bounds`); a fact whose bound reaches the bar only if its entries are similar
-        enough to the question has that checked in one C call before its entries are looked at one by one.
-        When the question's words alone lift no entry of the story to the bar (a weak or off-topic question),
+        Facts first (:meth:`fact_bounds`); a fact whose bound reaches the bar has the similarity of its variants
+        (and of its near misses) to the question found in one C call, which leaves out those too dissimilar to
+        reach the bar, and the rest scored. When the question's words alone lift no entry of the story to the
+        bar (a weak or off-topic question),
         one C call over all the story's candidates keeps the similar ones first. ``sums``: :meth:`_sums`, when
         the caller has them."""
         if not query.terms:
             return
-        plan = self.plans[pos]
         used, share = sums or self._sums(pos, query)
         most = used / query.weight  # best recall in the story
         precise = min(1.0, share)
@@ -429,20 +429,63 @@ class Retrieval:
             self._search_similar(pos, query, found, need, most)
             return
         bounds = self.fact_bounds(pos, query, precise)
-        credits = {f: credit for f, (_, _, credit) in bounds.items()}
-        length = len(query.text)
         lowest = found.lowest_bar
         for negated, f in sorted((-max(v, n), f) for f, (v, n, _) in bounds.items() if max(v, n) >= lowest):
             if -negated < found.lowest_bar:
                 break
             variant, near, _ = bounds[f]
-            for start, end, bound, bar, similarity in (
-                (plan.starts[f], plan.nears[f], variant, found.bar, plan.similarity(f, length)),
-                (plan.nears[f], plan.starts[f + 1], near, found.near_bar, 1.0),
-            ):
-                need = similarity - (bound - bar) / (100 * STRING_WEIGHT)  # what the bound's similarity can spare
-                if bound >= bar and self._similar_enough(pos, query, start, end, need):
-                    self._score_entries(pos, query, found, self._shared(pos, query, start, end), credits)
+            if variant >= found.bar:
+                self._score_variants(pos, query, found, f, bounds[f])
+            if near >= found.near_bar:
+                self._score_near_misses(pos, query, found, f, bounds[f])
+
+    def _score_variants(
+        self, pos: int, query: Query, found: _Found, f: int, bounds: tuple[float, float, float]
+    ) -> None:
+        """Score the variants of fact ``f`` that can reach the bar and keep the best (``bounds``: its
+        :meth:`fact_bounds`)."""
+        plan = self.plans[pos]
+        bound, _, credit = bounds
+        bar = found.bar
+        need = plan.similarity(f, len(query.text)) - (bound - bar) / (100 * STRING_WEIGHT)
+        total, used = query.weight, plan.used
+        best = None
+        for k, similarity, weight in self._close(pos, query, plan.starts[f], plan.nears[f], need):
+            row = (-blend(weight / used[k], variant_recall(credit, weight, total), similarity), k)
+            if best is None or row < best:
+                best = row
+        if best is not None and -best[0] >= bar:
+            found.add(pos, plan.index, best[1], -best[0])
+
+    def _score_near_misses(
+        self, pos: int, query: Query, found: _Found, f: int, bounds: tuple[float, float, float]
+    ) -> None:
+        """Score the near misses of fact ``f`` that can reach the bar (``bounds``: its :meth:`fact_bounds`); the
+        recall of each is worked out only when its similarity lifts it high enough."""
+        plan = self.plans[pos]
+        index = plan.index
+        _, bound, credit = bounds
+        bar = found.near_bar  # adding a near miss does not move it
+        total, used = query.weight, plan.used
+        for k, similarity, weight in self._close(
+            pos, query, plan.nears[f], plan.starts[f + 1], 1.0 - (bound - bar) / (100 * STRING_WEIGHT)
+        ):
+            precision = weight / used[k]
+            if blend(precision, min(1.0, (credit + weight) / total), similarity) >= bar:  # recall at most
+                recall = index.near_explained(query, f, index.entries.terms(k)) / total
+                found.add(pos, index, k, blend(precision, recall, similarity))
+
+    def _close(self, pos: int, query: Query, start: int, end: int, need: float) -> list[tuple[int, float, float]]:
+        """(entry, similarity 0-1, :meth:`_shared` weight) for the entries in ``range(start, end)`` that share a
+        term with the question and have at least ``need`` similarity to it, found in one C call."""
+        texts = self.indexes[pos].entries.texts(start, end)
+        close = process.extract(
+            query.text, texts, scorer=fuzz.ratio, score_cutoff=max(0.0, 100 * need - 1e-6), limit=None
+        )
+        if not close:
+            return []
+        shared = self._shared(pos, query, start, end)
+        return [(start + i, similarity / 100, shared[start + i]) for _, similarity, i in close if start + i in shared]
 
     def _search_similar(self, pos: int, query: Query, found: _Found, need: float, most: float) -> None:
         """A weak question for this story: its words alone lift no entry to the bar. One C call keeps the
@@ -468,14 +511,6 @@ class Retrieval:
                 kept[k] = weight
         facts = {index.entries.fact_of[k] for k in kept}
         self._score_entries(pos, query, found, kept, {f: index.credit(query, f) for f in facts})
-
-    def _similar_enough(self, pos: int, query: Query, start: int, end: int, need: float) -> bool:
-        """Whether an entry in ``range(start, end)`` has at least ``need`` (0-1) similarity to the question:
-        one C call over their texts, when a bound that assumed more similarity can spare only this much."""
-        if need <= 0:
-            return True
-        texts = self.indexes[pos].entries.texts(start, end)
-        return process.extractOne(query.text, texts, scorer=fuzz.ratio, score_cutoff=100 * need - 1e-6) is not None
 
     def fact_bounds(self, pos: int, query: Query, precise: float) -> dict[int, tuple[float, float, float]]:
         """fact -> the best score its variants can reach, and its near misses (-1: it has none), and its credit
