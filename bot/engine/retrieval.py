@@ -200,7 +200,8 @@ class Retrieval:
             for start in index.aliases.starts:  # phrases match on stems: "accords" starts "accord"
                 aliased[start].add(pos)
         self._reach = Groups("idd", reach.items())  # term -> the stories using it, its weight, least_used
-        least_unknown = min((index._unknown_idf for index in self.indexes), default=0.0)
+        self._unknown = array("d", (index._unknown_idf for index in self.indexes))  # story -> its unknown words' weight
+        least_unknown = min(self._unknown, default=0.0)
         self._kind_ceiling = {  # "?who" -> the most weight, precision and least unknown weight of any story
             term: (max(weights), max(min(1.0, w / u) for w, u in zip(weights, leasts, strict=True)), least_unknown)
             for term, (_, weights, leasts) in reach.items()
@@ -293,7 +294,7 @@ class Retrieval:
     def _visit_all(self, tokens: list[str], positions: Sequence[int], found: _Found, queries: dict[str, Query]) -> None:
         """Search the stories at ``positions`` (two or more) best bound first, while they can reach the bar."""
         plain = list(dict.fromkeys(map(sys.intern, content_terms(tokens))))  # a story reading it word for word
-        bounds, kind_only = self._stories(tokens, plain, positions, queries)
+        bounds, kind_only = self._stories(tokens, plain, positions, queries, found.lowest_bar)
         if kind_only is None:
             self._visit(bounds, plain, found, queries)
             return
@@ -324,12 +325,13 @@ class Retrieval:
         return len(bounds)
 
     def _stories(
-        self, tokens: list[str], plain: list[str], positions: Sequence[int], queries: dict[str, Query]
+        self, tokens: list[str], plain: list[str], positions: Sequence[int], queries: dict[str, Query], bar: float = 0.0
     ) -> tuple[list[_Bound], tuple[float, Callable[[], list[_Bound]]] | None]:
         """A :data:`_Bound` (minus the best possible score, story, best possible recall, the question's kind if it
         is all the story shares with the question, sums) for every story that has a term of the question, best
         first; and the stories sharing only the question's kind (most stories, for "who ..."), as one bound for
-        them all and a way to list them, since most questions never need to.
+        them all and a way to list them, since most questions never need to. A story that reads the question word
+        for word and is bounded below ``bar`` is left out.
 
         A story reading the question word for word (most of them) is bounded from the global term table
         without reading it, and weighs its terms (``plain``) only if it must; the others read it (into
@@ -370,10 +372,12 @@ class Retrieval:
                     row[0] += weight
                     row[1] += weight / least
                     row[2] += 1
+        unknown = self._unknown
         for pos, (explained, share, count) in tally.items():
             if share and pos in wanted and pos not in readers:  # share 0: no entry of theirs uses a question term
-                recall = explained / (explained + (len(terms) - count) * self.indexes[pos]._unknown_idf)
-                bounds.append((-blend(min(1.0, share), recall, 1.0), pos, recall, None, (explained, share)))
+                recall = explained / (explained + (len(terms) - count) * unknown[pos])
+                if (bound := blend(min(1.0, share), recall, 1.0)) >= bar:
+                    bounds.append((-bound, pos, recall, None, (explained, share)))
         bounds.sort()
         if kind not in self._reach:
             return bounds, None
@@ -383,7 +387,7 @@ class Retrieval:
             out = []
             for pos, weight, least in zip(*self._reach[kind], strict=True):
                 if pos in wanted and pos not in skip and least < math.inf:
-                    recall = weight / (weight + (len(terms) - 1) * self.indexes[pos]._unknown_idf)
+                    recall = weight / (weight + (len(terms) - 1) * self._unknown[pos])
                     share = weight / least
                     out.append((-blend(min(1.0, share), recall, 1.0), pos, recall, kind, (weight, share)))
             out.sort()
