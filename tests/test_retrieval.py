@@ -122,13 +122,30 @@ def test_story_bounds_hand_on_the_sums_the_story_would_compute(many_stories: tup
     for question in questions + _tuning_questions()[::4] + ["who signed it?", "how many nuke", "when"]:
         tokens = words(question)
         plain = list(dict.fromkeys(content_terms(tokens)))
-        queries: dict = {}
-        bounds, kind_only = retrieval._stories(tokens, plain, positions, queries)
+        bounds, kind_only = retrieval._stories(plain, set(positions) - retrieval._unplain(tokens).keys())
         for _, pos, _, _, sums in bounds + (kind_only[1]() if kind_only else []):
-            index = retrieval.indexes[pos]
-            query = queries.get(index.story.id) or index.weigh(plain)
-            assert sums == retrieval._sums(pos, query), (question, index.story.id)
+            query = retrieval.indexes[pos].weigh(plain)
+            assert sums == retrieval._sums(pos, query.terms), question
+            assert sums[0] == sum(w for t, w in query.terms.items() if pos in retrieval._reach.get(t, ((),))[0])
             checked += 1
+    assert checked > len(questions)
+
+
+def test_a_story_without_the_rare_terms_is_bounded_by_the_common_ones(many_stories: tuple[Engine, list[str]]) -> None:
+    """Stories using one of the question's rarest terms are searched first; the others are skipped whole when
+    the question's common terms, at the most weight and precision any story gives them, cannot reach the bar."""
+    engine, questions = many_stories
+    retrieval = engine._retrieval
+    checked = 0
+    for question in questions + _tuning_questions()[::4] + ["who signed it?", "how many nuke", "when"]:
+        plain = list(dict.fromkeys(content_terms(words(question))))
+        rare, common = retrieval._rare(plain)
+        ceiling = retrieval._common_ceiling(common, len(plain))
+        first = {pos for term in rare for pos in retrieval._reach[term][0]}
+        for pos in set(range(len(retrieval.indexes))) - first:
+            if bound := retrieval._plain_bound(pos, plain):
+                assert -bound[0] <= ceiling + 1e-9, (question, pos)
+                checked += 1
     assert checked > len(questions)
 
 
@@ -142,7 +159,7 @@ def test_bound_is_never_below_the_score(many_stories: tuple[Engine, list[str]]) 
             query = index.query(question, engine.matching.max_question_words)
             if not query.terms:
                 continue
-            precise = min(1.0, engine._retrieval._sums(pos, query)[1])
+            precise = min(1.0, engine._retrieval._sums(pos, query.terms)[1])
             bounds = engine._retrieval.fact_bounds(pos, query, precise)
             for scored in index.search(query):
                 entry = scored.entry

@@ -8,6 +8,8 @@ no lower than the widest margin that matters below the top), the floor under whi
 suggested or denied (:meth:`Engine._floor`), and for near misses what could still block an answer.
 Bounds, from loosest to tightest:
 
+- the stories using none of the question's rarest terms, together: the same, with each of its other terms
+  at the most weight and precision any story gives it;
 - a story: recall at most the weight of the question terms it uses anywhere over the question's weight,
   precision at most the sum, over those terms, of each one's weight over the least weight an entry using it
   uses. A story whose words cannot change the question (no alias of its own in it, nothing
@@ -31,8 +33,9 @@ import math
 import sys
 from array import array
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from operator import truediv
 
 from rapidfuzz import fuzz, process, utils
 from rapidfuzz.distance import OSA
@@ -57,7 +60,7 @@ _FACT_MASK = (1 << 24) - 1
 _STORY_SHIFT = 26  # a (story, fact, level) is stored as one integer: story << 26 | fact << 2 | level
 # minus the best possible score (so a plain sort puts the best first, then by story), story, best possible recall,
 # kind only, and for a story reading the question word for word the sums :meth:`Retrieval._sums` would give
-_Bound = tuple[float, int, float, str | None, tuple[float, float] | None]
+_Bound = tuple[float, int, float, str | None, tuple[float, float, int]]
 EXHAUSTIVE_CHOICES = 2_000  # autocomplete scores every variant up to this many
 MAX_CHOICE_CANDIDATES = 500  # ... and at most this many beyond (WRatio costs microseconds each)
 
@@ -201,12 +204,10 @@ class Retrieval:
                 aliased[start].add(pos)
         self._reach = Groups("idd", reach.items())  # term -> the stories using it, its weight, least_used
         self._unknown = array("d", (index._unknown_idf for index in self.indexes))  # story -> its unknown words' weight
-        least_unknown = min(self._unknown, default=0.0)
-        self._kind_ceiling = {  # "?who" -> the most weight, precision and least unknown weight of any story
-            term: (max(weights), max(min(1.0, w / u) for w, u in zip(weights, leasts, strict=True)), least_unknown)
-            for term, (_, weights, leasts) in reach.items()
-            if term.startswith("?")
-        }
+        self._least_unknown = min(self._unknown, default=0.0)
+        self._ceiling = Groups(  # term -> the most weight any story gives it, and the most weight / least_used
+            "dd", ((term, ([max(w)], [max(map(truediv, w, least))])) for term, (_, w, least) in reach.items())
+        )
         self._facts_by_term = Groups("q", ((term, (codes,)) for term, codes in facts_by_term.items()))
         self._spell_owners = Groups("i", ((w, (sorted(p),)) for w, p in spellable.items()))  # word -> its stories
         self._alias_owners = Groups("i", ((w, (sorted(p),)) for w, p in aliased.items()))  # by stem
@@ -292,9 +293,24 @@ class Retrieval:
         return as_pairs(ranked), as_pairs(near), queries
 
     def _visit_all(self, tokens: list[str], positions: Sequence[int], found: _Found, queries: dict[str, Query]) -> None:
-        """Search the stories at ``positions`` (two or more) best bound first, while they can reach the bar."""
+        """Search the stories at ``positions`` (two or more) best bound first, while they can reach the bar.
+
+        The stories using the question's rarest terms, and those reading the question themselves, come first:
+        the bar they raise usually leaves the question's common terms unable to lift any other story to it, and
+        then the many stories using only those are never bounded one by one."""
         plain = list(dict.fromkeys(map(sys.intern, content_terms(tokens))))  # a story reading it word for word
-        bounds, kind_only = self._stories(tokens, plain, positions, queries, found.lowest_bar)
+        unplain = self._unplain(tokens)
+        wanted = set(positions)
+        readers = unplain.keys() & wanted
+        rare, common = self._rare(plain)
+        first = {pos for term in rare for pos in self._reach[term][0]} & wanted - readers
+        bounds = self._readers(tokens, unplain, readers, queries)
+        bounds += [bound for pos in first if (bound := self._plain_bound(pos, plain))]
+        bounds.sort()
+        self._visit(bounds, plain, found, queries)
+        if self._common_ceiling(common, len(plain)) < found.lowest_bar:
+            return
+        bounds, kind_only = self._stories(plain, wanted - readers - first, found.lowest_bar)
         if kind_only is None:
             self._visit(bounds, plain, found, queries)
             return
@@ -324,30 +340,68 @@ class Retrieval:
             self._search(pos, query, found, sums)
         return len(bounds)
 
-    def _stories(
-        self, tokens: list[str], plain: list[str], positions: Sequence[int], queries: dict[str, Query], bar: float = 0.0
-    ) -> tuple[list[_Bound], tuple[float, Callable[[], list[_Bound]]] | None]:
-        """A :data:`_Bound` (minus the best possible score, story, best possible recall, the question's kind if it
-        is all the story shares with the question, sums) for every story that has a term of the question, best
-        first; and the stories sharing only the question's kind (most stories, for "who ..."), as one bound for
-        them all and a way to list them, since most questions never need to. A story that reads the question word
-        for word and is bounded below ``bar`` is left out.
-
-        A story reading the question word for word (most of them) is bounded from the global term table
-        without reading it, and weighs its terms (``plain``) only if it must; the others read it (into
-        ``queries``) and are bounded from their reading."""
-        unplain = self._unplain(tokens)
-        wanted = set(positions)
-        readers = unplain.keys() & wanted
+    def _readers(
+        self, tokens: list[str], unplain: dict[int, set[str]], readers: set[int], queries: dict[str, Query]
+    ) -> list[_Bound]:
+        """The stories that read the question themselves (:meth:`_unplain`), each bounded from its reading (into
+        ``queries``); only the words it may correct go through the (slower) correction."""
         bounds: list[_Bound] = []
         for pos in readers:
-            index = self.indexes[pos]  # only the words it may correct go through the (slower) correction
+            index = self.indexes[pos]
             query = index.read([index.correct(w) if w in unplain[pos] else w for w in tokens])
             queries[index.story.id] = query
             if query.terms:
-                sums = self._sums(pos, query)
+                sums = self._sums(pos, query.terms)
                 recall = sums[0] / query.weight
                 bounds.append((-blend(1.0, recall, 1.0), pos, recall, None, sums))
+        return bounds
+
+    def _rare(self, terms: list[str]) -> tuple[list[str], list[str]]:
+        """The question's rarest terms, which together are used by at most the square root of the number of
+        stories, and its other terms any story uses (its kind among them)."""
+        spans = ((self._reach.span(t), t) for t in terms if t in self._reach and not t.startswith("?"))
+        counts = sorted((high - low, t) for (low, high), t in spans)
+        budget = math.isqrt(len(self.indexes))
+        rare = []
+        for count, term in counts:
+            if count > budget:
+                break
+            budget -= count
+            rare.append(term)
+        return rare, [t for t in terms if t in self._reach and t not in rare]
+
+    def _plain_bound(self, pos: int, terms: list[str]) -> _Bound | None:
+        """The bound of a story reading the question word for word, as ``terms``; None if none of its entries
+        uses one."""
+        sums = explained, share, count = self._sums(pos, terms)
+        if not share:
+            return None
+        recall = explained / (explained + (len(terms) - count) * self._unknown[pos])
+        return (-blend(min(1.0, share), recall, 1.0), pos, recall, None, sums)
+
+    def _common_ceiling(self, common: list[str], size: int) -> float:
+        """The best score a story reading the question word for word can reach using only ``common`` of its
+        ``size`` terms: each at the most weight and precision any story gives it."""
+        if not common:
+            return -math.inf
+        ceilings, shares = self._ceiling.columns
+        explained = share = 0.0
+        for term in common:
+            at, _ = self._ceiling.span(term)
+            explained += ceilings[at]
+            share += shares[at]
+        recall = explained / (explained + (size - len(common)) * self._least_unknown)
+        return blend(min(1.0, share), recall, 1.0)
+
+    def _stories(
+        self, plain: list[str], wanted: set[int], bar: float = 0.0
+    ) -> tuple[list[_Bound], tuple[float, Callable[[], list[_Bound]]] | None]:
+        """A :data:`_Bound` (minus the best possible score, story, best possible recall, the question's kind if it
+        is all the story shares with the question, sums) for every story of ``wanted`` that has a term of the
+        question and reads it word for word (as the terms ``plain``), best first; and the stories sharing only
+        the question's kind (most stories, for "who ..."), as one bound for them all and a way to list them,
+        since most questions never need to. They are bounded from the global term table, all at once, without
+        reading the question; a story bounded below ``bar`` is left out."""
         terms = plain
         kind = next((t for t in terms if t.startswith("?")), None)
         # story -> [weight of the question terms it uses, each one's weight over the least weight an entry using
@@ -372,29 +426,28 @@ class Retrieval:
                     row[0] += weight
                     row[1] += weight / least
                     row[2] += 1
+        bounds: list[_Bound] = []
         unknown = self._unknown
         for pos, (explained, share, count) in tally.items():
-            if share and pos in wanted and pos not in readers:  # share 0: no entry of theirs uses a question term
+            if share and pos in wanted:  # share 0: no entry of theirs uses a question term
                 recall = explained / (explained + (len(terms) - count) * unknown[pos])
                 if (bound := blend(min(1.0, share), recall, 1.0)) >= bar:
-                    bounds.append((-bound, pos, recall, None, (explained, share)))
+                    bounds.append((-bound, pos, recall, None, (explained, share, count)))
         bounds.sort()
         if kind not in self._reach:
             return bounds, None
-        skip = tally.keys() | readers
 
         def kind_only() -> list[_Bound]:
             out = []
             for pos, weight, least in zip(*self._reach[kind], strict=True):
-                if pos in wanted and pos not in skip and least < math.inf:
+                if pos in wanted and pos not in tally and least < math.inf:
                     recall = weight / (weight + (len(terms) - 1) * self._unknown[pos])
                     share = weight / least
-                    out.append((-blend(min(1.0, share), recall, 1.0), pos, recall, kind, (weight, share)))
+                    out.append((-blend(min(1.0, share), recall, 1.0), pos, recall, kind, (weight, share, 1)))
             out.sort()
             return out
 
-        weight, precision, unknown = self._kind_ceiling[kind]
-        return bounds, (blend(precision, weight / (weight + (len(terms) - 1) * unknown), 1.0), kind_only)
+        return bounds, (self._common_ceiling([kind], len(terms)), kind_only)
 
     def _kind_may_reach(self, pos: int, kind: str, recall: float, text: str, bar: float) -> bool:
         """Whether an entry of a story sharing only the question's kind can score ``bar``: its precision is
@@ -412,7 +465,7 @@ class Retrieval:
         best = process.extractOne(text, texts, scorer=fuzz.ratio, score_cutoff=cutoff)
         return need <= 1 and best is not None
 
-    def _search(self, pos: int, query: Query, found: _Found, sums: tuple[float, float] | None = None) -> None:
+    def _search(self, pos: int, query: Query, found: _Found, sums: tuple[float, float, int] | None = None) -> None:
         """Score the story's entries that share a term with the question, best bound first, while it matters.
 
         Facts first (:meth:`fact_bounds`); a fact whose bound reaches the bar has the similarity of its variants
@@ -423,7 +476,7 @@ class Retrieval:
         the caller has them."""
         if not query.terms:
             return
-        used, share = sums or self._sums(pos, query)
+        used, share, _ = sums or self._sums(pos, query.terms)
         most = used / query.weight  # best recall in the story
         precise = min(1.0, share)
         need = (found.lowest_bar - blend(precise, most, 0.0)) / (100 * STRING_WEIGHT)
@@ -550,19 +603,21 @@ class Retrieval:
             out[f] = (variant, near, credits.get(f, 0.0))
         return out
 
-    def _sums(self, pos: int, query: Query) -> tuple[float, float]:
+    def _sums(self, pos: int, terms: Iterable[str]) -> tuple[float, float, int]:
         """The weight of the question terms the story uses (over the question's, the best recall of its entries),
         and each one's weight over the least weight an entry using it uses, summed (capped at 1, the best
-        precision of its entries)."""
-        stories, _, leasts = self._reach.columns
+        precision of its entries), and how many they are; the weights are the story's own."""
+        stories, weights, leasts = self._reach.columns
         used = share = 0.0
-        for term, weight in query.terms.items():
+        count = 0
+        for term in terms:
             low, high = self._reach.span(term)
             at = bisect.bisect_left(stories, pos, low, high)
             if at < high and stories[at] == pos:
-                used += weight
-                share += weight / leasts[at]
-        return used, share
+                used += weights[at]
+                share += weights[at] / leasts[at]
+                count += 1
+        return used, share, count
 
     def _shared(self, pos: int, query: Query, start: int, end: int) -> dict[int, float]:
         """Entry -> the weight of the question terms it uses (summed as the scorer does), for the entries in
