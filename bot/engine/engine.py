@@ -17,9 +17,10 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz, process, utils
 
 from bot.config import Matching
+from bot.engine.choices import Choices
 from bot.engine.index import Query, Scored, StoryIndex
 from bot.engine.reply import Match, Reason, Reply, Status
-from bot.engine.retrieval import Choices, Retrieval
+from bot.engine.retrieval import Retrieval
 from bot.knowledge.base import Fact, KnowledgeBase, Story
 
 AUTOCOMPLETE_MAX_CHARS = 100
