@@ -313,6 +313,12 @@ def variant_recall(credit: float, shared: float, total: float) -> float:
     return (credit + (1 - OTHER_VARIANT_CREDIT) * shared) / total
 
 
+def near_recall_bound(credit: float, shared: float, total: float) -> float:
+    """At most the recall of a near miss of a fact: its own terms (``shared``) whole, the fact's other words at
+    most at the fact's credit (see :meth:`StoryIndex.near_explained`)."""
+    return min(1.0, (credit + shared) / total)
+
+
 def blend(precision: float, recall: float, similarity: float) -> float:
     """The score 0-100: F-measure of precision and recall, blended with character similarity (the index's
     bounds call this too, so a bound and a score can never disagree on the formula)."""

@@ -50,6 +50,7 @@ from bot.engine.index import (
     StoryIndex,
     blend,
     choices,
+    near_recall_bound,
     variant_recall,
 )
 from bot.engine.text import QUESTION_KINDS, STOPWORDS, content_terms, stem, words
@@ -59,7 +60,7 @@ SHORT_WORD = 5  # shorter words are expanded as abbreviations, not corrected as 
 _FACT_MASK = (1 << 24) - 1
 _STORY_SHIFT = 26  # a (story, fact, level) is stored as one integer: story << 26 | fact << 2 | level
 # minus the best possible score (so a plain sort puts the best first, then by story), story, best possible recall,
-# kind only, and for a story reading the question word for word the sums :meth:`Retrieval._sums` would give
+# kind only, and the sums :meth:`Retrieval._sums` gives for the story's reading of the question
 _Bound = tuple[float, int, float, str | None, tuple[float, float, int]]
 
 
@@ -469,9 +470,8 @@ class Retrieval:
         Facts first (:meth:`fact_bounds`); a fact whose bound reaches the bar has the similarity of its variants
         (and of its near misses) to the question found in one C call, which leaves out those too dissimilar to
         reach the bar, and the rest scored. When the question's words alone lift no entry of the story to the
-        bar (a weak or off-topic question),
-        one C call over all the story's candidates keeps the similar ones first. ``sums``: :meth:`_sums`, when
-        the caller has them."""
+        bar (a weak or off-topic question), one C call over all the story's candidates keeps the similar ones
+        first. ``sums``: :meth:`_sums`, when the caller has them."""
         if not query.terms:
             return
         used, share, _ = sums or self._sums(pos, query.terms)
@@ -502,7 +502,7 @@ class Retrieval:
         plan = self.plans[pos]
         bound, _, credit = bounds
         bar = found.bar
-        need = plan.similarity(f, len(query.text)) - (bound - bar) / (100 * STRING_WEIGHT)
+        need = plan.similarity(f, len(query.text)) - (bound - bar) / (100 * STRING_WEIGHT)  # what the bound can spare
         total, used = query.weight, plan.used
         best = None
         for k, similarity, weight in self._close(pos, query, plan.starts[f], plan.nears[f], need):
@@ -526,7 +526,7 @@ class Retrieval:
             pos, query, plan.nears[f], plan.starts[f + 1], 1.0 - (bound - bar) / (100 * STRING_WEIGHT)
         ):
             precision = weight / used[k]
-            if blend(precision, min(1.0, (credit + weight) / total), similarity) >= bar:  # recall at most
+            if blend(precision, near_recall_bound(credit, weight, total), similarity) >= bar:
                 recall = index.near_explained(query, f, index.entries.terms(k)) / total
                 found.add(pos, index, k, blend(precision, recall, similarity))
 
@@ -561,7 +561,7 @@ class Retrieval:
         for _, similarity, i in close:
             k = keys[i]
             weight = shared[k]
-            recall = min(1.0, (credit + weight) / total) if k in says else variant_recall(credit, weight, total)
+            recall = near_recall_bound(credit, weight, total) if k in says else variant_recall(credit, weight, total)
             if blend(weight / used[k], recall, similarity / 100) >= bar:
                 kept[k] = weight
         facts = {index.entries.fact_of[k] for k in kept}
@@ -646,7 +646,7 @@ class Retrieval:
         for k, weight in shared.items():
             credit = credits[fact_of[k]]
             precision = weight / used[k]
-            recall = min(1.0, (credit + weight) / total) if k in says else variant_recall(credit, weight, total)
+            recall = near_recall_bound(credit, weight, total) if k in says else variant_recall(credit, weight, total)
             similarity = 2 * min(length, lengths[k]) / (length + lengths[k])
             bounded.append((-blend(precision, recall, similarity), k, precision, recall))
         bounded.sort()
