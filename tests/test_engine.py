@@ -88,6 +88,21 @@ def test_near_miss_declines_with_the_curated_hint(engine):
     assert "us-signer" in [s.fact.id for s in reply.suggestions]
 
 
+@pytest.mark.parametrize("question", ["how many legs does a spider have", "what time is it in tokyo rn"])
+def test_a_near_miss_sharing_only_how_the_question_asks_gives_no_hint(engine, question):
+    """ "How many pages are the guidelines?" says nothing about spiders: sharing "how many" (or "what time")
+    is no reason to show its hint."""
+    reply = engine.answer(question)
+    assert reply.status is not Status.ANSWERED
+    assert reply.hint is None
+
+
+def test_a_near_miss_sharing_the_topic_still_gives_its_hint(engine):
+    reply = engine.answer("how many pages are the guidelines")
+    assert reply.status is Status.SUGGESTIONS
+    assert reply.hint and "text or details" in reply.hint
+
+
 def test_suggestions_are_at_most_three_distinct_facts(engine):
     for question in ["guidelines?", "north korea", "what did they say"]:
         reply = engine.answer(question)

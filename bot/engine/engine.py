@@ -2,9 +2,9 @@
 
 Deciding *whether* to answer matters more than ranking: the best fact must score above a threshold and
 beat the best fact citing a different sentence by a margin (or score fairly and lead by a wide margin,
-naming nothing the fact never involves). A curated near miss that fits the question as well as any fact,
-or nearly as well while covering what the question asks beyond the fact, turns the answer into a
-decline with that near miss's hint. A word the story never uses blocks an answer.
+naming nothing the fact never involves). A curated near miss about what the question asks that fits it
+as well as any fact, or nearly as well while covering what the question asks beyond the fact, turns the
+answer into a decline with that near miss's hint. A word the story never uses blocks an answer.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from bot.engine.choices import Choices
 from bot.engine.index import Query, Scored, StoryIndex
 from bot.engine.reply import Match, Reason, Reply, Status
 from bot.engine.retrieval import Retrieval
+from bot.engine.text import topic_terms
 from bot.knowledge.base import Fact, KnowledgeBase, Story
 
 AUTOCOMPLETE_MAX_CHARS = 100
@@ -97,7 +98,7 @@ class Engine:
         offered = tuple(r.match() for r in facts[: m.max_suggestions] if r.best.score >= m.suggest_threshold)
         top = facts[0] if facts else None
         unexplained = top.index.unexplained(queries[top.story.id], top.best.entry.fact) if top else frozenset()
-        near = next((r for r in near_misses if self._blocks(r, top, unexplained)), None)
+        near = next((r for r in near_misses if self._blocks(r, top, unexplained, queries[r.story.id])), None)
         return Assessment(
             best=top.match() if top else None,
             margin=self._margin(facts) if facts else 0.0,
@@ -107,11 +108,13 @@ class Engine:
             strays=tuple(sorted(unexplained.intersection(top.index.entities))) if top else (),
         )
 
-    def _blocks(self, near: _Ranked, top: _Ranked | None, unexplained: frozenset[str]) -> bool:
+    def _blocks(self, near: _Ranked, top: _Ranked | None, unexplained: frozenset[str], query: Query) -> bool:
         """A near miss declines the question when it fits at least as well as the best fact, or nearly as well
-        while naming something the question asks that the fact never mentions ("what are the missiles called")."""
+        while naming something the question asks that the fact never mentions ("what are the missiles called").
+        It must share what the question is about, not only how it asks: "how many legs does a spider have" is
+        no question for "How many pages are the guidelines?"."""
         score = near.best.score
-        if score < self.matching.suggest_threshold:
+        if score < self.matching.suggest_threshold or topic_terms(query.terms).isdisjoint(near.best.entry.terms):
             return False
         if top is None or score >= top.best.score:
             return True

@@ -110,6 +110,18 @@ def kind_of(tokens: Sequence[str]) -> str | None:
     return None
 
 
+# Besides "how", the words a question's kind is asked with: "how many", "how long", "what city".
+_ASKING = frozenset(map(stem, ("many", "much", "long", "old", "often", *_NOUN_KINDS)))
+
+
+def topic_terms(terms: Iterable[str]) -> set[str]:
+    """The terms of a question (:func:`content_terms`) that say what it is about: all but its kind and the words
+    asking for it ("how many", "what city"), which say only what kind of answer it wants."""
+    terms = list(terms)
+    kind = any(t.startswith("?") for t in terms)
+    return {t for t in terms if not t.startswith("?") and t != "how" and not (kind and t in _ASKING)}
+
+
 class Aliases:
     """A story's phrase table: every listed phrase becomes its canonical phrase's single term.
 
