@@ -103,6 +103,16 @@ def test_a_near_miss_sharing_the_topic_still_gives_its_hint(engine):
     assert reply.hint and "text or details" in reply.hint
 
 
+def test_suggestions_share_what_the_question_is_about(engine):
+    """A fact sharing only how the question asks ("who", "how long") is no suggestion for it; a question that is
+    all asking ("who") takes any."""
+    assert engine.answer("how long to boil an egg").suggestions == ()
+    ids = [s.fact.id for s in engine.answer("who is the US secretary of defense").suggestions]
+    assert "us-signer" in ids
+    assert "who-signed" not in ids
+    assert engine.answer("who").suggestions
+
+
 def test_suggestions_are_at_most_three_distinct_facts(engine):
     for question in ["guidelines?", "north korea", "what did they say"]:
         reply = engine.answer(question)

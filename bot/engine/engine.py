@@ -95,7 +95,11 @@ class Engine:
         Otherwise the assessment is exact whatever thresholds decide."""
         facts, near_misses, queries = self._rank(question, story, deciding)
         m = self.matching
-        offered = tuple(r.match() for r in facts[: m.max_suggestions] if r.best.score >= m.suggest_threshold)
+        offered = tuple(
+            r.match()
+            for r in facts[: m.max_suggestions]
+            if r.best.score >= m.suggest_threshold and _about(queries[r.story.id], r.best.entry.terms)
+        )
         top = facts[0] if facts else None
         unexplained = top.index.unexplained(queries[top.story.id], top.best.entry.fact) if top else frozenset()
         near = next((r for r in near_misses if self._blocks(r, top, unexplained, queries[r.story.id])), None)
@@ -114,7 +118,7 @@ class Engine:
         It must share what the question is about, not only how it asks: "how many legs does a spider have" is
         no question for "How many pages are the guidelines?"."""
         score = near.best.score
-        if score < self.matching.suggest_threshold or topic_terms(query.terms).isdisjoint(near.best.entry.terms):
+        if score < self.matching.suggest_threshold or not _about(query, near.best.entry.terms):
             return False
         if top is None or score >= top.best.score:
             return True
@@ -194,3 +198,10 @@ class Engine:
         top = ranked[0]
         rival = next((r for r in ranked[1:] if r.story is not top.story or r.fact.source != top.fact.source), None)
         return top.best.score - rival.best.score if rival else top.best.score
+
+
+def _about(query: Query, terms: tuple[str, ...]) -> bool:
+    """Whether an entry using ``terms`` shares what the question is about, not only how it asks ("how many",
+    "who"): only then is it offered or its hint shown. A question that is all asking ("when?") takes any."""
+    topic = topic_terms(query.terms)
+    return not topic or not topic.isdisjoint(terms)
