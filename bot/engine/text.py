@@ -88,6 +88,7 @@ _NOUN_KINDS = {
 }
 
 
+_COUNT_WORDS = frozenset("many much long old often".split())  # after "how"
 _GIST_WORDS = frozenset("summary summarize summarise summarized sum gist tldr tl recap overview".split())
 _STORY_WORDS = frozenset("article story news report piece".split())
 
@@ -101,7 +102,7 @@ def kind_of(tokens: Sequence[str]) -> str | None:
         return "gist"
     for i, token in enumerate(tokens):
         after = tokens[i + 1] if i + 1 < len(tokens) else ""
-        if token == "how" and after in {"many", "much", "long", "old", "often"}:
+        if token == "how" and after in _COUNT_WORDS:
             return "count"
         if token in {"what", "which"} and after in _NOUN_KINDS:
             return _NOUN_KINDS[after]
@@ -111,7 +112,7 @@ def kind_of(tokens: Sequence[str]) -> str | None:
 
 
 # Besides "how", the words a question's kind is asked with: "how many", "how long", "what city".
-_ASKING = frozenset(map(stem, ("many", "much", "long", "old", "often", *_NOUN_KINDS)))
+_ASKING = frozenset(map(stem, _COUNT_WORDS | _NOUN_KINDS.keys()))
 
 
 def topic_terms(terms: Iterable[str]) -> set[str]:
