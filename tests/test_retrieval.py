@@ -143,7 +143,8 @@ def test_a_story_without_the_rare_terms_is_bounded_by_the_common_ones(many_stori
         ceiling = retrieval._common_ceiling(common, len(plain))
         first = {pos for term in rare for pos in retrieval._reach[term][0]}
         for pos in set(range(len(retrieval.indexes))) - first:
-            if bound := retrieval._plain_bound(pos, plain):
+            if (sums := retrieval._sums(pos, plain))[1]:
+                bound = retrieval._plain_bound(pos, sums, len(plain))
                 assert -bound[0] <= ceiling + 1e-9, (question, pos)
                 checked += 1
     assert checked > len(questions)

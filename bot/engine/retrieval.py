@@ -65,15 +65,15 @@ _Bound = tuple[float, int, float, str | None, tuple[float, float, int]]
 
 
 class _StoryPlan:
-    """Per-story lookups for bounds: each entry's fixed cost and text length; each fact's entries (variants,
-    then near misses) and the least cost and the lengths of its variants."""
+    """Per-story lookups for bounds: each entry's fixed cost; each fact's entries (variants, then near misses)
+    and the least cost and the shortest and longest text of its variants."""
 
     def __init__(self, index: StoryIndex) -> None:
         self.index = index
         unknown = index._unknown_idf
         entries = index.entries
         self.used = array("d", (sum(index._idf.get(t, unknown) for t in entries.terms(k)) for k in range(len(entries))))
-        self.lengths = array("i", map(entries.length, range(len(entries))))
+        lengths = array("i", map(entries.length, range(len(entries))))
         facts = index.story.facts
         self.starts = array("i", [0])  # fact -> its first entry; the entries are its questions, then its near misses'
         for fact in facts:
@@ -84,8 +84,8 @@ class _StoryPlan:
         )
         variants = [range(self.starts[f], self.nears[f]) for f in range(len(facts))]
         self.least = array("d", (min((self.used[k] for k in ks), default=math.inf) for ks in variants))
-        self.shortest = array("i", (min((self.lengths[k] for k in ks), default=0) for ks in variants))
-        self.longest = array("i", (max((self.lengths[k] for k in ks), default=0) for ks in variants))
+        self.shortest = array("i", (min((lengths[k] for k in ks), default=0) for ks in variants))
+        self.longest = array("i", (max((lengths[k] for k in ks), default=0) for ks in variants))
         self.kind_entries: dict[str, array[int]] = {}  # "?when" -> the entries asking it
         self.kind_used: dict[str, float] = {}  # "?when" -> the least weight an entry asking it uses
         for k in range(len(entries)):
@@ -304,7 +304,9 @@ class Retrieval:
         rare, common = self._rare(plain)
         first = {pos for term in rare for pos in self._reach[term][0]} & wanted - readers
         bounds = self._readers(tokens, unplain, readers, queries)
-        bounds += [bound for pos in first if (bound := self._plain_bound(pos, plain))]
+        for pos in first:
+            if (sums := self._sums(pos, plain))[1]:  # else no entry of theirs uses a question term
+                bounds.append(self._plain_bound(pos, sums, len(plain)))
         bounds.sort()
         self._visit(bounds, plain, found, queries)
         if self._common_ceiling(common, len(plain)) < found.lowest_bar:
@@ -369,14 +371,12 @@ class Retrieval:
             rare.append(term)
         return rare, [t for t in terms if t in self._reach and t not in rare]
 
-    def _plain_bound(self, pos: int, terms: list[str]) -> _Bound | None:
-        """The bound of a story reading the question word for word, as ``terms``; None if none of its entries
-        uses one."""
-        sums = explained, share, count = self._sums(pos, terms)
-        if not share:
-            return None
-        recall = explained / (explained + (len(terms) - count) * self._unknown[pos])
-        return (-blend(min(1.0, share), recall, 1.0), pos, recall, None, sums)
+    def _plain_bound(self, pos: int, sums: tuple[float, float, int], size: int, kind: str | None = None) -> _Bound:
+        """The bound of a story reading the question (of ``size`` terms) word for word, from its :meth:`_sums`;
+        ``kind``: the question's kind, when that is all the story shares with it."""
+        explained, share, count = sums
+        recall = explained / (explained + (size - count) * self._unknown[pos])
+        return (-blend(min(1.0, share), recall, 1.0), pos, recall, kind, sums)
 
     def _common_ceiling(self, common: list[str], size: int) -> float:
         """The best score a story reading the question word for word can reach using only ``common`` of its
@@ -425,24 +425,23 @@ class Retrieval:
                     row[0] += weight
                     row[1] += weight / least
                     row[2] += 1
-        bounds: list[_Bound] = []
-        unknown = self._unknown
-        for pos, (explained, share, count) in tally.items():
-            if share and pos in wanted:  # share 0: no entry of theirs uses a question term
-                recall = explained / (explained + (len(terms) - count) * unknown[pos])
-                if (bound := blend(min(1.0, share), recall, 1.0)) >= bar:
-                    bounds.append((-bound, pos, recall, None, (explained, share, count)))
+        bounds = [
+            bound
+            for pos, (explained, share, count) in tally.items()
+            if share
+            and pos in wanted  # share 0: no entry of theirs uses a question term
+            and -(bound := self._plain_bound(pos, (explained, share, count), len(terms)))[0] >= bar
+        ]
         bounds.sort()
         if kind not in self._reach:
             return bounds, None
 
         def kind_only() -> list[_Bound]:
-            out = []
-            for pos, weight, least in zip(*self._reach[kind], strict=True):
-                if pos in wanted and pos not in tally and least < math.inf:
-                    recall = weight / (weight + (len(terms) - 1) * self._unknown[pos])
-                    share = weight / least
-                    out.append((-blend(min(1.0, share), recall, 1.0), pos, recall, kind, (weight, share, 1)))
+            out = [
+                self._plain_bound(pos, (weight, weight / least, 1), len(terms), kind)
+                for pos, weight, least in zip(*self._reach[kind], strict=True)
+                if pos in wanted and pos not in tally and least < math.inf
+            ]
             out.sort()
             return out
 
@@ -518,17 +517,21 @@ class Retrieval:
         """Score the near misses of fact ``f`` that can reach the bar (``bounds``: its :meth:`fact_bounds`); the
         recall of each is worked out only when its similarity lifts it high enough."""
         plan = self.plans[pos]
-        index = plan.index
         _, bound, credit = bounds
-        bar = found.near_bar  # adding a near miss does not move it
-        total, used = query.weight, plan.used
-        for k, similarity, weight in self._close(
-            pos, query, plan.nears[f], plan.starts[f + 1], 1.0 - (bound - bar) / (100 * STRING_WEIGHT)
-        ):
-            precision = weight / used[k]
-            if blend(precision, near_recall_bound(credit, weight, total), similarity) >= bar:
-                recall = index.near_explained(query, f, index.entries.terms(k)) / total
-                found.add(pos, index, k, blend(precision, recall, similarity))
+        need = 1.0 - (bound - found.near_bar) / (100 * STRING_WEIGHT)
+        for k, similarity, weight in self._close(pos, query, plan.nears[f], plan.starts[f + 1], need):
+            self._add_near_miss(pos, query, found, k, credit=credit, weight=weight, similarity=similarity)
+
+    def _add_near_miss(
+        self, pos: int, query: Query, found: _Found, k: int, *, credit: float, weight: float, similarity: float
+    ) -> None:
+        """Add near miss ``k`` (sharing ``weight`` of the question, ``similarity`` 0-1 to it; ``credit``: its
+        fact's) when that lifts its recall bound to the bar; its exact recall is worked out only then."""
+        precision = weight / self.plans[pos].used[k]
+        if blend(precision, near_recall_bound(credit, weight, query.weight), similarity) >= found.near_bar:
+            index = self.indexes[pos]
+            recall = index.near_explained(query, index.entries.fact_of[k], index.entries.terms(k)) / query.weight
+            found.add(pos, index, k, blend(precision, recall, similarity))
 
     def _close(self, pos: int, query: Query, start: int, end: int, need: float) -> list[tuple[int, float, float]]:
         """(entry, similarity 0-1, :meth:`_shared` weight) for the entries in ``range(start, end)`` that share a
@@ -544,9 +547,9 @@ class Retrieval:
 
     def _search_similar(self, pos: int, query: Query, found: _Found, need: float, most: float) -> None:
         """A weak question for this story: its words alone lift no entry to the bar. One C call keeps the
-        candidates similar enough (``need``, 0-1) to make up the difference; of those, only the ones reaching
-        the bar with the most credit the story could give (every term it uses, ``most`` of the question, at a
-        variant's credit) have their facts' credit worked out."""
+        candidates similar enough (``need``, 0-1) to make up the difference, with their similarities; of those,
+        only the ones reaching the bar with the most credit the story could give (every term it uses, ``most``
+        of the question, at a variant's credit) have their facts' credit worked out, and are scored."""
         index = self.indexes[pos]
         postings = index._postings
         keys = list(set().union(*(postings[t][0] for t in query.terms if t in postings)))  # in C
@@ -556,16 +559,21 @@ class Retrieval:
             return  # as for most stories: then their weights are not worth summing
         shared = self._shared(pos, query, 0, len(index.entries))
         total, bar, used, says = query.weight, found.lowest_bar, self.plans[pos].used, index.entries.says
-        credit = OTHER_VARIANT_CREDIT * most * total  # no fact of the story has more
-        kept = {}
-        for _, similarity, i in close:
-            k = keys[i]
+        most_credit = OTHER_VARIANT_CREDIT * most * total  # no fact of the story has more
+        fact_of, credits = index.entries.fact_of, {}
+        for _, percent, i in close:
+            k, similarity = keys[i], percent / 100
             weight = shared[k]
-            recall = near_recall_bound(credit, weight, total) if k in says else variant_recall(credit, weight, total)
-            if blend(weight / used[k], recall, similarity / 100) >= bar:
-                kept[k] = weight
-        facts = {index.entries.fact_of[k] for k in kept}
-        self._score_entries(pos, query, found, kept, {f: index.credit(query, f) for f in facts})
+            bound = near_recall_bound if k in says else variant_recall
+            if blend(weight / used[k], bound(most_credit, weight, total), similarity) < bar:
+                continue
+            f = fact_of[k]
+            if (credit := credits.get(f)) is None:
+                credit = credits[f] = index.credit(query, f)
+            if k in says:
+                self._add_near_miss(pos, query, found, k, credit=credit, weight=weight, similarity=similarity)
+            elif (score := blend(weight / used[k], variant_recall(credit, weight, total), similarity)) >= found.bar:
+                found.add(pos, index, k, score)
 
     def fact_bounds(self, pos: int, query: Query, precise: float) -> dict[int, tuple[float, float, float]]:
         """fact -> the best score its variants can reach, and its near misses (-1: it has none), and its credit
@@ -629,47 +637,3 @@ class Retrieval:
             for k in entries[low : bisect.bisect_left(entries, end, low, high)]:
                 shared[k] = shared.get(k, 0.0) + weight
         return shared
-
-    def _score_entries(
-        self, pos: int, query: Query, found: _Found, shared: dict[int, float], credits: dict[int, float]
-    ) -> None:
-        """Score entries best bound first while their bound reaches the bar; ``shared`` as :meth:`_shared` gives
-        it, ``credits`` for their facts. A variant's precision and recall are exact, so only its similarity is
-        bounded (from the lengths) until the entry is worth the C call; a near miss's own terms count whole
-        and the rest at most at the fact's credit."""
-        plan = self.plans[pos]
-        index = plan.index
-        total, length = query.weight, len(query.text)
-        used, lengths = plan.used, plan.lengths
-        fact_of, says, text = index.entries.fact_of, index.entries.says, index.entries.text
-        bounded = []
-        for k, weight in shared.items():
-            credit = credits[fact_of[k]]
-            precision = weight / used[k]
-            recall = near_recall_bound(credit, weight, total) if k in says else variant_recall(credit, weight, total)
-            similarity = 2 * min(length, lengths[k]) / (length + lengths[k])
-            bounded.append((-blend(precision, recall, similarity), k, precision, recall))
-        bounded.sort()
-        fact_bar, near_bar = found.bar, found.near_bar  # they change only when an entry is added
-        for negated, k, precision, recall in bounded:
-            bound = -negated
-            if bound < fact_bar and bound < near_bar:
-                return
-            if k in says:
-                bar = near_bar
-            else:  # only a better variant changes its fact's score
-                best = found.facts.get((pos, fact_of[k]))
-                bar = fact_bar if best is None else max(fact_bar, -best[0])
-            if bound < bar:
-                continue
-            need = (bar - blend(precision, recall, 0.0)) / (100 * STRING_WEIGHT)
-            similarity = fuzz.ratio(query.text, text(k), score_cutoff=max(0.0, 100 * need - 1e-6))
-            if need > 0 and similarity == 0:
-                continue  # the scorer's own similarity, in C, rules it out before the full score
-            if k in says:  # its recall above was a bound
-                exact = index.near_explained(query, fact_of[k], index.entries.terms(k)) / total
-                score = blend(precision, exact, similarity / 100)
-            else:
-                score = blend(precision, recall, similarity / 100)
-            found.add(pos, index, k, score)
-            fact_bar, near_bar = found.bar, found.near_bar
