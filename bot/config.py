@@ -32,8 +32,9 @@ class Matching(Section):
     """... and beats the best fact citing a different sentence by at least this."""
     clear_threshold: Annotated[float, Field(ge=0, le=100)] = 58.0
     clear_margin: Annotated[float, Field(ge=0, le=100)] = 20.0
-    """Also answer a best fact scoring at least ``clear_threshold`` that leads every rival by ``clear_margin``:
-    a question worded unlike any variant can still point at one fact only."""
+    """Also answer a best fact scoring at least ``clear_threshold`` that leads every rival by ``clear_margin``
+    (by less as its score rises, down to ``margin`` at ``answer_threshold``): a question worded unlike any
+    variant can still point at one fact only."""
     suggest_threshold: Annotated[float, Field(ge=0, le=100)] = 40.0
     """Offer facts scoring at least this as "did you mean" when declining."""
     max_suggestions: Annotated[int, Field(ge=0, le=3)] = 3

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from bot.config import Config
 from bot.engine import Reason, Status
+from bot.engine.engine import Assessment
 from bot.library import Library
 
 ANSWERED = [
@@ -68,6 +71,22 @@ def test_a_name_the_best_fact_never_involves_blocks_the_clear_lead_rule(engine):
     found = engine.assess("what did the joint statement say about russia")
     assert found.strays == ("russia",)
     assert not found.answers(engine.matching)
+
+
+def test_the_lead_a_fair_score_needs_narrows_as_the_score_rises(engine):
+    found = engine.assess("where were the guidelines signed")
+    m = engine.matching  # answer_threshold 78 with margin 4; clear_threshold 58 with clear_margin 20
+
+    def scoring(score: float, margin: float, strays: tuple[str, ...] = ()) -> Assessment:
+        best = dataclasses.replace(found.best, score=score)
+        return dataclasses.replace(found, best=best, margin=margin, strays=strays)
+
+    assert scoring(58, 20).answers(m) and not scoring(58, 19.9).answers(m)
+    assert scoring(68, 12).answers(m) and not scoring(68, 11.9).answers(m)  # halfway: halfway between the leads
+    assert scoring(78, 4).answers(m) and not scoring(77.9, 4).answers(m)
+    assert not scoring(57.9, 60).answers(m)
+    assert not scoring(68, 30, ("russia",)).answers(m)  # below answer_threshold, a stray name still blocks
+    assert scoring(78, 4, ("russia",)).answers(m)
 
 
 def test_a_near_miss_asking_the_questions_extra_point_declines(engine):

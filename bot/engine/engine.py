@@ -60,13 +60,13 @@ class Assessment:
 
     def answers(self, m: Matching) -> bool:
         """Answer only a question the story has words for, that the best fact fits well and clearly best,
-        or fits fairly and far better than any other."""
+        or fits fairly and far better than any other: the lower the score, the wider the lead it needs."""
         if self.best is None or self.near_miss or self.unknown:
             return False
         score = self.best.score
-        return (score >= m.answer_threshold and self.margin >= m.margin) or (
-            score >= m.clear_threshold and self.margin >= m.clear_margin and not self.strays
-        )
+        if score >= m.answer_threshold and self.margin >= m.margin:
+            return True
+        return score >= m.clear_threshold and not self.strays and self.margin >= _clear_lead(score, m)
 
 
 class Engine:
@@ -198,6 +198,15 @@ class Engine:
         top = ranked[0]
         rival = next((r for r in ranked[1:] if r.story is not top.story or r.fact.source != top.fact.source), None)
         return top.best.score - rival.best.score if rival else top.best.score
+
+
+def _clear_lead(score: float, m: Matching) -> float:
+    """The lead the clear rule asks of a best fact scoring ``score``: ``clear_margin`` at ``clear_threshold``,
+    narrowing in step with the score to ``margin`` at ``answer_threshold``, so the two rules meet instead of
+    leaving a fact that scores 75 and leads by 19 unanswered."""
+    span = m.answer_threshold - m.clear_threshold
+    share = min(1.0, (score - m.clear_threshold) / span) if span > 0 else 0.0
+    return m.clear_margin + share * (m.margin - m.clear_margin)
 
 
 def _about(query: Query, terms: tuple[str, ...]) -> bool:
