@@ -35,6 +35,8 @@ READ_THROUGH = [
     ("was it signed on a monday", "signing-day"),  # any weekday asks for the day
     ("washington decl. adopted when", "washington-declaration-when"),  # abbreviations of story words
     ("what's the story about", "summary"),  # a question in function words only asks for the gist
+    ("what does the report say about pyongyang", "north-korea-tests"),  # what the story says, not what they said
+    ("what did the article say about the ncg", "ncg-name"),
 ]
 
 DECLINED = [

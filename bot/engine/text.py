@@ -171,13 +171,19 @@ class Aliases:
 _WEEKDAYS = dict.fromkeys("monday tuesday wednesday thursday friday saturday sunday".split(), "weekday")
 
 
+# "What does the article say about Russia" asks what the story tells, not what anyone said: "say" goes.
+_SAYING = frozenset("say says said tell tells write writes wrote".split())
+
+
 def content_terms(tokens: Sequence[str]) -> list[str]:
     """Stems of the words that carry meaning, in order (alias terms kept whole), then the question's kind.
 
     The kind is a term of its own ("?where"), so a where-question is explained best by a where-variant.
     """
     terms = [
-        t if "_" in t else _WEEKDAYS.get(t) or stem(t) for t in tokens if t not in STOPWORDS and t not in QUESTION_KINDS
+        t if "_" in t else _WEEKDAYS.get(t) or stem(t)
+        for i, t in enumerate(tokens)
+        if t not in STOPWORDS and t not in QUESTION_KINDS and not (t in _SAYING and i and tokens[i - 1] in _STORY_WORDS)
     ]
     kind = kind_of(tokens)
     return [*terms, f"?{kind}"] if kind else terms
