@@ -37,6 +37,7 @@ READ_THROUGH = [
     ("what's the story about", "summary"),  # a question in function words only asks for the gist
     ("what does the report say about pyongyang", "north-korea-tests"),  # what the story says, not what they said
     ("what did the article say about the ncg", "ncg-name"),
+    ("is cho the actual deputy minister for policy", "korean-signer"),  # "actual", like "actually", asks nothing
 ]
 
 DECLINED = [

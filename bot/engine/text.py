@@ -32,7 +32,8 @@ STOPWORDS = frozenset(
     yeah yep sure right quick quickly real briefly simply simple short gist
     article story news report piece mention mentions mentioned according
     dont doesnt didnt isnt arent wasnt werent cant couldnt wont wouldnt shouldnt id youre theyre thats theres w
-    hear heard hearing understand wonder wondering curious confused everything might may must shall""".split()
+    hear heard hearing understand wonder wondering curious confused everything might may must shall
+    actual word words""".split()
 )
 
 QUESTION_KINDS = {
