@@ -38,6 +38,7 @@ READ_THROUGH = [
     ("what does the report say about pyongyang", "north-korea-tests"),  # what the story says, not what they said
     ("what did the article say about the ncg", "ncg-name"),
     ("is cho the actual deputy minister for policy", "korean-signer"),  # "actual", like "actually", asks nothing
+    ("what was the signing supposed to counter", "purpose-north-korea-threats"),  # nor does "supposed to"
 ]
 
 DECLINED = [

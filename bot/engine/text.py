@@ -33,7 +33,7 @@ STOPWORDS = frozenset(
     article story news report piece mention mentions mentioned according
     dont doesnt didnt isnt arent wasnt werent cant couldnt wont wouldnt shouldnt id youre theyre thats theres w
     hear heard hearing understand wonder wondering curious confused everything might may must shall
-    actual word words""".split()
+    actual word words supposed""".split()
 )
 
 QUESTION_KINDS = {
