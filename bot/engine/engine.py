@@ -59,14 +59,15 @@ class Assessment:
     strays: tuple[str, ...]  # names in the question that the best fact does not involve
 
     def answers(self, m: Matching) -> bool:
-        """Answer only a question the story has words for, that the best fact fits well and clearly best,
-        or fits fairly and far better than any other: the lower the score, the wider the lead it needs."""
-        if self.best is None or self.near_miss or self.unknown:
+        """Answer only a question the story has words for, naming nothing the best fact never involves ("what
+        did the ministry say about Russia"), that the best fact fits well and clearly best, or fits fairly and
+        far better than any other: the lower the score, the wider the lead it needs."""
+        if self.best is None or self.near_miss or self.unknown or self.strays:
             return False
         score = self.best.score
         if score >= m.answer_threshold and self.margin >= m.margin:
             return True
-        return score >= m.clear_threshold and not self.strays and self.margin >= _clear_lead(score, m)
+        return score >= m.clear_threshold and self.margin >= _clear_lead(score, m)
 
 
 class Engine:
