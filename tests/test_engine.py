@@ -39,6 +39,8 @@ READ_THROUGH = [
     ("what did the article say about the ncg", "ncg-name"),
     ("is cho the actual deputy minister for policy", "korean-signer"),  # "actual", like "actually", asks nothing
     ("what was the signing supposed to counter", "purpose-north-korea-threats"),  # nor does "supposed to"
+    ("was it signed in washington or somewhere else", "signing-place"),  # an alternative left open
+    ("per the story, who signed for the us", "us-signer"),  # "per" the story, like "according to" it
 ]
 
 DECLINED = [

@@ -33,7 +33,7 @@ STOPWORDS = frozenset(
     article story news report piece mention mentions mentioned according
     dont doesnt didnt isnt arent wasnt werent cant couldnt wont wouldnt shouldnt id youre theyre thats theres w
     hear heard hearing understand wonder wondering curious confused everything might may must shall
-    actual word words supposed""".split()
+    actual word words supposed per quote quotes adjective phrase concept somewhere anywhere somehow""".split()
 )
 
 QUESTION_KINDS = {
@@ -172,8 +172,11 @@ class Aliases:
 _WEEKDAYS = dict.fromkeys("monday tuesday wednesday thursday friday saturday sunday".split(), "weekday")
 
 
-# "What does the article say about Russia" asks what the story tells, not what anyone said: "say" goes.
+# Words that ask nothing after certain others: "what does the article say about Russia" asks what the story
+# tells, not what anyone said; "in Seoul or somewhere else?" offers no topic of its own.
 _SAYING = frozenset("say says said tell tells write writes wrote".split())
+_VAGUE = frozenset("or somewhere something someone anything anyone anywhere".split())
+_EMPTY_AFTER = {**dict.fromkeys(_SAYING, _STORY_WORDS), "else": _VAGUE}
 
 
 def content_terms(tokens: Sequence[str]) -> list[str]:
@@ -184,7 +187,7 @@ def content_terms(tokens: Sequence[str]) -> list[str]:
     terms = [
         t if "_" in t else _WEEKDAYS.get(t) or stem(t)
         for i, t in enumerate(tokens)
-        if t not in STOPWORDS and t not in QUESTION_KINDS and not (t in _SAYING and i and tokens[i - 1] in _STORY_WORDS)
+        if t not in STOPWORDS and t not in QUESTION_KINDS and not (i and tokens[i - 1] in _EMPTY_AFTER.get(t, ()))
     ]
     kind = kind_of(tokens)
     return [*terms, f"?{kind}"] if kind else terms
