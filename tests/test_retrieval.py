@@ -30,8 +30,9 @@ def _factbase():
 
 
 def _tuning_questions() -> list[str]:
-    items = yaml.safe_load((ROOT / "tests" / "data" / "tuning-questions.yaml").read_text())
-    return [item["q"] for item in items]
+    """Our labelled questions: the tuning set, then the held-out set."""
+    files = ("tuning-questions.yaml", "heldout-questions.yaml")
+    return [item["q"] for name in files for item in yaml.safe_load((ROOT / "tests" / "data" / name).read_text())]
 
 
 def _exhaustive_rank(engine: Engine):
