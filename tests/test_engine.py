@@ -25,6 +25,8 @@ TYPOS = [
     ("where were the guidlines signed", "signing-place"),
     ("what is extended deterence", "extended-deterrence-meaning"),
     ("who is vipin narrang", "us-signer"),
+    ("were teh guidlines signed in washignton", "signing-place"),  # everyday misspellings of function words
+    ("wher did they sign", "signing-place"),
 ]
 
 # Worded unlike any variant, in ways the matcher is built to read.
@@ -41,6 +43,9 @@ READ_THROUGH = [
     ("what was the signing supposed to counter", "purpose-north-korea-threats"),  # nor does "supposed to"
     ("was it signed in washington or somewhere else", "signing-place"),  # an alternative left open
     ("per the story, who signed for the us", "us-signer"),  # "per" the story, like "according to" it
+    ("how come they signed the guidelines", "purpose-north-korea-threats"),  # "how come" asks why
+    ("did they sign because of north korea", "purpose-north-korea-threats"),  # so does "because"
+    ("is it true that they signed it in washington", "signing-place"),
 ]
 
 DECLINED = [

@@ -33,7 +33,7 @@ STOPWORDS = frozenset(
     article story news report piece mention mentions mentioned according
     dont doesnt didnt isnt arent wasnt werent cant couldnt wont wouldnt shouldnt id youre theyre thats theres w
     hear heard hearing understand wonder wondering curious confused everything might may must shall
-    actual word words supposed per quote quotes adjective phrase concept somewhere anywhere somehow""".split()
+    actual word words supposed per quote quotes adjective phrase concept somewhere anywhere somehow true""".split()
 )
 
 QUESTION_KINDS = {
@@ -46,6 +46,7 @@ QUESTION_KINDS = {
     "where": "where",
     "wheres": "where",
     "why": "why",
+    "because": "why",  # "was it signed because of North Korea?"
 }
 
 _stemmer = Stemmer.Stemmer("english")
@@ -70,9 +71,21 @@ def normalize(text: str) -> str:
     return _POSSESSIVE.sub("", text) if "'" in text else text
 
 
+# Everyday misspellings of function and question words, which would otherwise be words the story never uses.
+_MISSPELT = {
+    "teh": "the", "hte": "the", "taht": "that", "thta": "that", "waht": "what", "whta": "what", "hwat": "what",
+    "wut": "what", "wher": "where", "whre": "where", "wehre": "where", "wen": "when", "whn": "when", "wehn": "when",
+    "wich": "which", "whihc": "which", "whcih": "which", "abuot": "about", "abotu": "about", "baout": "about",
+    "wer": "were", "wre": "were", "waz": "was", "thier": "their", "jsut": "just", "liek": "like", "adn": "and",
+    "deos": "does", "dosent": "doesnt", "wy": "why", "hwy": "why", "becuase": "because",
+    "beacuse": "because", "cuz": "because", "coz": "because", "bc": "because", "wats": "whats",
+}  # fmt: skip
+
+
 def words(text: str) -> list[str]:
-    """The words of ``text``, normalised; hyphenated words split into their parts."""
-    return _WORD.findall(normalize(text).replace("'", ""))
+    """The words of ``text``, normalised; hyphenated words split into their parts; everyday misspellings of
+    function words ("teh", "waht") mended."""
+    return [_MISSPELT.get(w, w) for w in _WORD.findall(normalize(text).replace("'", ""))]
 
 
 _NOUN_KINDS = {
@@ -105,6 +118,8 @@ def kind_of(tokens: Sequence[str]) -> str | None:
         after = tokens[i + 1] if i + 1 < len(tokens) else ""
         if token == "how" and after in _COUNT_WORDS:
             return "count"
+        if token == "how" and after == "come":
+            return "why"
         if token in {"what", "which"} and after in _NOUN_KINDS:
             return _NOUN_KINDS[after]
         if token in QUESTION_KINDS:
@@ -176,7 +191,7 @@ _WEEKDAYS = dict.fromkeys("monday tuesday wednesday thursday friday saturday sun
 # tells, not what anyone said; "in Seoul or somewhere else?" offers no topic of its own.
 _SAYING = frozenset("say says said tell tells write writes wrote".split())
 _VAGUE = frozenset("or somewhere something someone anything anyone anywhere".split())
-_EMPTY_AFTER = {**dict.fromkeys(_SAYING, _STORY_WORDS), "else": _VAGUE}
+_EMPTY_AFTER = {**dict.fromkeys(_SAYING, _STORY_WORDS), "else": _VAGUE, "come": {"how"}}
 
 
 def content_terms(tokens: Sequence[str]) -> list[str]:
