@@ -102,6 +102,12 @@ def test_the_lead_a_fair_score_needs_narrows_as_the_score_rises(engine):
     assert not scoring(100, 100, ("russia",)).answers(m)  # a name the fact never involves blocks at any score
 
 
+def test_a_variant_sharing_only_how_the_question_asks_never_answers_it(engine):
+    found = engine.assess("where is south korea")  # "Where did they sign it?" fits "where"; its fact, South Korea
+    assert found.best.score >= engine.matching.clear_threshold and not found.about
+    assert engine.answer("where is south korea").status is not Status.ANSWERED
+
+
 def test_a_near_miss_asking_the_questions_extra_point_declines(engine):
     reply = engine.answer("what are north korea's new missiles called")
     assert reply.status is Status.SUGGESTIONS

@@ -57,12 +57,14 @@ class Assessment:
     near_miss: str | None  # the curated hint when a "not answered" variant fits at least as well
     unknown: tuple[str, ...]  # question terms the story never uses
     strays: tuple[str, ...]  # names in the question that the best fact does not involve
+    about: bool  # the best variant shares what the question is about, not only how it asks (see _about)
 
     def answers(self, m: Matching) -> bool:
         """Answer only a question the story has words for, naming nothing the best fact never involves ("what
-        did the ministry say about Russia"), that the best fact fits well and clearly best, or fits fairly and
-        far better than any other: the lower the score, the wider the lead it needs."""
-        if self.best is None or self.near_miss or self.unknown or self.strays:
+        did the ministry say about Russia"), whose best variant shares its topic ("where is South Korea" is no
+        question for "Where did they sign it?"), that the best fact fits well and clearly best, or fits fairly
+        and far better than any other: the lower the score, the wider the lead it needs."""
+        if self.best is None or self.near_miss or self.unknown or self.strays or not self.about:
             return False
         score = self.best.score
         if score >= m.answer_threshold and self.margin >= m.margin:
@@ -111,6 +113,7 @@ class Engine:
             near_miss=near.best.entry.says if near else None,
             unknown=queries[top.story.id].unknown if top else (),
             strays=tuple(sorted(unexplained.intersection(top.index.entities))) if top else (),
+            about=top is not None and _about(queries[top.story.id], top.best.entry.terms),
         )
 
     def _blocks(self, near: _Ranked, top: _Ranked | None, unexplained: frozenset[str], query: Query) -> bool:
@@ -212,6 +215,7 @@ def _clear_lead(score: float, m: Matching) -> float:
 
 def _about(query: Query, terms: tuple[str, ...]) -> bool:
     """Whether an entry using ``terms`` shares what the question is about, not only how it asks ("how many",
-    "who"): only then is it offered or its hint shown. A question that is all asking ("when?") takes any."""
+    "who"): only then is it answered, offered or its hint shown. A question that is all asking ("when?") takes
+    any."""
     topic = topic_terms(query.terms)
     return not topic or not topic.isdisjoint(terms)
