@@ -32,7 +32,7 @@ STOPWORDS = frozenset(
     yeah yep sure right quick quickly real briefly simply simple short gist
     article story news report piece mention mentions mentioned according
     dont doesnt didnt isnt arent wasnt werent cant couldnt wont wouldnt shouldnt id youre theyre thats theres w
-    hear heard hearing understand wonder wondering curious confused everything might may must shall
+    hear heard hearing understand wonder wondering curious confused everything might may must shall because
     actual word words supposed per quote quotes adjective phrase concept somewhere anywhere somehow true""".split()
 )
 
@@ -46,7 +46,6 @@ QUESTION_KINDS = {
     "where": "where",
     "wheres": "where",
     "why": "why",
-    "because": "why",  # "was it signed because of North Korea?"
 }
 
 _stemmer = Stemmer.Stemmer("english")
@@ -114,12 +113,14 @@ def kind_of(tokens: Sequence[str]) -> str | None:
     only_the_story = bool(_STORY_WORDS.intersection(tokens)) and STOPWORDS.issuperset(tokens)
     if _GIST_WORDS.intersection(tokens) or only_the_story or (about_nothing and STOPWORDS.issuperset(tokens[1:-1])):
         return "gist"
+    asking_what = False  # "what will change because of the guidelines?" asks what, not why
     for i, token in enumerate(tokens):
         after = tokens[i + 1] if i + 1 < len(tokens) else ""
+        asking_what = asking_what or token in {"what", "whats", "which"}
         if token == "how" and after in _COUNT_WORDS:
             return "count"
-        if token == "how" and after == "come":
-            return "why"
+        if (token == "how" and after == "come") or (token == "because" and not asking_what):
+            return "why"  # "how come they signed?", "did they sign because of North Korea?"
         if token in {"what", "which"} and after in _NOUN_KINDS:
             return _NOUN_KINDS[after]
         if token in QUESTION_KINDS:
