@@ -46,6 +46,7 @@ READ_THROUGH = [
     ("how come they signed the guidelines", "purpose-north-korea-threats"),  # "how come" asks why
     ("did they sign because of north korea", "purpose-north-korea-threats"),  # so does "because"
     ("is it true that they signed it in washington", "signing-place"),
+    ("hey bot quick q, who signed for the us", "us-signer"),  # addressing the bot asks nothing of the story
 ]
 
 DECLINED = [

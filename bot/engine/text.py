@@ -33,7 +33,8 @@ STOPWORDS = frozenset(
     article story news report piece mention mentions mentioned according
     dont doesnt didnt isnt arent wasnt werent cant couldnt wont wouldnt shouldnt id youre theyre thats theres w
     hear heard hearing understand wonder wondering curious confused everything might may must shall because
-    actual word words supposed per quote quotes adjective phrase concept somewhere anywhere somehow true""".split()
+    actual word words supposed per quote quotes quoted adjective phrase concept somewhere anywhere somehow true
+    bot storybot q eli5""".split()
 )
 
 QUESTION_KINDS = {
