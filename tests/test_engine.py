@@ -47,6 +47,7 @@ READ_THROUGH = [
     ("did they sign because of north korea", "purpose-north-korea-threats"),  # so does "because"
     ("is it true that they signed it in washington", "signing-place"),
     ("hey bot quick q, who signed for the us", "us-signer"),  # addressing the bot asks nothing of the story
+    ("sorry if this is a dumb question but who is narang", "us-signer"),  # nor does chatter around a question
 ]
 
 DECLINED = [

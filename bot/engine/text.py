@@ -34,7 +34,7 @@ STOPWORDS = frozenset(
     dont doesnt didnt isnt arent wasnt werent cant couldnt wont wouldnt shouldnt id youre theyre thats theres w
     hear heard hearing understand wonder wondering curious confused everything might may must shall because
     actual word words supposed per quote quotes quoted adjective phrase concept somewhere anywhere somehow true
-    bot storybot q eli5""".split()
+    bot storybot q eli5 cool wow interesting sorry dumb stupid silly question questions asking""".split()
 )
 
 QUESTION_KINDS = {
