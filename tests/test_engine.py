@@ -48,6 +48,7 @@ READ_THROUGH = [
     ("is it true that they signed it in washington", "signing-place"),
     ("hey bot quick q, who signed for the us", "us-signer"),  # addressing the bot asks nothing of the story
     ("sorry if this is a dumb question but who is narang", "us-signer"),  # nor does chatter around a question
+    ("what threats are we talking about here", "purpose-north-korea-threats"),
 ]
 
 DECLINED = [

@@ -190,10 +190,11 @@ _WEEKDAYS = dict.fromkeys("monday tuesday wednesday thursday friday saturday sun
 
 
 # Words that ask nothing after certain others: "what does the article say about Russia" asks what the story
-# tells, not what anyone said; "in Seoul or somewhere else?" offers no topic of its own.
+# tells, not what anyone said; "in Seoul or somewhere else?" offers no topic of its own; nor does "what threats
+# are we talking about".
 _SAYING = frozenset("say says said tell tells write writes wrote".split())
 _VAGUE = frozenset("or somewhere something someone anything anyone anywhere".split())
-_EMPTY_AFTER = {**dict.fromkeys(_SAYING, _STORY_WORDS), "else": _VAGUE, "come": {"how"}}
+_EMPTY_AFTER = {**dict.fromkeys(_SAYING, _STORY_WORDS), "else": _VAGUE, "come": {"how"}, "talking": {"we", "you"}}
 
 
 def content_terms(tokens: Sequence[str]) -> list[str]:
