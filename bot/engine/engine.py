@@ -18,10 +18,10 @@ from rapidfuzz import fuzz, process, utils
 
 from bot.config import Matching
 from bot.engine.choices import Choices
-from bot.engine.index import Query, Scored, StoryIndex
+from bot.engine.index import Query, Scored, StoryIndex, choices
 from bot.engine.reply import Match, Reason, Reply, Status
 from bot.engine.retrieval import Retrieval
-from bot.engine.text import topic_terms
+from bot.engine.text import topic_terms, words
 from bot.knowledge.base import Fact, KnowledgeBase, Story
 
 AUTOCOMPLETE_MAX_CHARS = 100
@@ -55,7 +55,7 @@ class Assessment:
     margin: float  # how far the best fact leads the best fact citing another sentence
     suggestions: tuple[Match, ...]
     near_miss: str | None  # the curated hint when a "not answered" variant fits at least as well
-    unknown: tuple[str, ...]  # question terms the story never uses
+    unknown: tuple[str, ...]  # question terms the story never uses, that block an answer (see _blocking)
     strays: tuple[str, ...]  # names in the question that the best fact does not involve
     about: bool  # the best variant shares what the question is about, not only how it asks (see _about)
 
@@ -111,7 +111,7 @@ class Engine:
             margin=self._margin(facts) if facts else 0.0,
             suggestions=offered,
             near_miss=near.best.entry.says if near else None,
-            unknown=queries[top.story.id].unknown if top else (),
+            unknown=_blocking(queries[top.story.id].unknown, choices(words(question))) if top else (),
             strays=tuple(sorted(unexplained.intersection(top.index.entities))) if top else (),
             about=top is not None and _about(queries[top.story.id], top.best.entry.terms),
         )
@@ -211,6 +211,17 @@ def _clear_lead(score: float, m: Matching) -> float:
     span = m.answer_threshold - m.clear_threshold
     share = min(1.0, (score - m.clear_threshold) / span) if span > 0 else 0.0
     return m.clear_margin + share * (m.margin - m.clear_margin)
+
+
+def _blocking(unknown: tuple[str, ...], offered: list[tuple[str, str]]) -> tuple[str, ...]:
+    """The words the story never uses that keep a question unanswered: all of them, except in a question
+    offering a choice (``offered``: :func:`choices`), where the asker frames the options in their own words
+    ("was it an interview or a press release?", "space policy or cyber policy?") and only a choice between
+    two such words is a topic the story does not cover ("subs or bombers")."""
+    if not offered:
+        return unknown
+    topics = {term for left, right in offered if left in unknown and right in unknown for term in (left, right)}
+    return tuple(term for term in unknown if term in topics)
 
 
 def _about(query: Query, terms: tuple[str, ...]) -> bool:
