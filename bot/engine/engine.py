@@ -111,7 +111,7 @@ class Engine:
             margin=self._margin(facts) if facts else 0.0,
             suggestions=offered,
             near_miss=near.best.entry.says if near else None,
-            unknown=_blocking(queries[top.story.id].unknown, choices(words(question))) if top else (),
+            unknown=_blocking(queries[top.story.id].unknown, question) if top else (),
             strays=tuple(sorted(unexplained.intersection(top.index.entities))) if top else (),
             about=top is not None and _about(queries[top.story.id], top.best.entry.terms),
         )
@@ -213,12 +213,12 @@ def _clear_lead(score: float, m: Matching) -> float:
     return m.clear_margin + share * (m.margin - m.clear_margin)
 
 
-def _blocking(unknown: tuple[str, ...], offered: list[tuple[str, str]]) -> tuple[str, ...]:
-    """The words the story never uses that keep a question unanswered: all of them, except in a question
-    offering a choice (``offered``: :func:`choices`), where the asker frames the options in their own words
-    ("was it an interview or a press release?", "space policy or cyber policy?") and only a choice between
-    two such words is a topic the story does not cover ("subs or bombers")."""
-    if not offered:
+def _blocking(unknown: tuple[str, ...], question: str) -> tuple[str, ...]:
+    """The words the story never uses that keep ``question`` unanswered: all of them, except in a question
+    offering a choice, where the asker frames the options in their own words ("was it an interview or a
+    press release?", "space policy or cyber policy?") and only a choice between two such words is a topic
+    the story does not cover ("subs or bombers")."""
+    if not unknown or not (offered := choices(words(question))):
         return unknown
     topics = {term for left, right in offered if left in unknown and right in unknown for term in (left, right)}
     return tuple(term for term in unknown if term in topics)
