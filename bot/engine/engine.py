@@ -1,10 +1,11 @@
 """The engine: a question in, a :class:`Reply` out. No front end is known here.
 
 Deciding *whether* to answer matters more than ranking: the best fact must score above a threshold and
-beat the best fact citing a different sentence by a margin (or score fairly and lead by a wide margin,
-naming nothing the fact never involves). A curated near miss about what the question asks that fits it
-as well as any fact, or nearly as well while covering what the question asks beyond the fact, turns the
-answer into a decline with that near miss's hint. A word the story never uses blocks an answer.
+beat the best fact citing a different sentence by a margin (or score fairly and lead by a wider margin,
+the wider the lower it scores). A curated near miss about what the question asks that fits it as well as
+any fact, or nearly as well while covering what the question asks beyond the fact, turns the answer into
+a decline with that near miss's hint. A word the story never uses, or a name the best fact never
+involves, blocks an answer, and so does a best variant sharing only how the question asks.
 """
 
 from __future__ import annotations
