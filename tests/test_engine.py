@@ -50,7 +50,6 @@ READ_THROUGH = [
     ("sorry if this is a dumb question but who is narang", "us-signer"),  # nor does chatter around a question
     ("what threats are we talking about here", "purpose-north-korea-threats"),
     ("what'll the us mobilize under extended deterrence", "extended-deterrence-meaning"),  # contractions
-    ("whats the term for the us pledge to defend its ally", "extended-deterrence-meaning"),  # "term", like "word"
     # a choice frames the options in the asker's words: "interview" is a word the story never uses
     ("did the ministry put out a press release or give an interview", "defense-ministry-statement"),
 ]

@@ -36,7 +36,7 @@ STOPWORDS = frozenset(
     actual word words supposed per quote quotes quoted adjective phrase concept somewhere anywhere somehow true
     bot storybot q eli5 cool wow interesting sorry dumb stupid silly question questions asking
     itll thatll theyll youll theyd theyve weve youve shes whatll wouldve couldve shouldve whod howd whyd
-    see saw seen seeing term terms paragraph paragraphs whole""".split()
+    see saw seen seeing paragraph paragraphs whole""".split()
 )
 
 QUESTION_KINDS = {
@@ -76,11 +76,11 @@ def normalize(text: str) -> str:
 # Everyday misspellings of function and question words, which would otherwise be words the story never uses.
 _MISSPELT = {
     "teh": "the", "hte": "the", "taht": "that", "thta": "that", "waht": "what", "whta": "what", "hwat": "what",
-    "wut": "what", "wher": "where", "whre": "where", "wehre": "where", "wen": "when", "whn": "when", "wehn": "when",
+    "wut": "what", "wher": "where", "whre": "where", "wehre": "where", "whn": "when", "wehn": "when",
     "wich": "which", "whihc": "which", "whcih": "which", "abuot": "about", "abotu": "about", "baout": "about",
     "wer": "were", "wre": "were", "waz": "was", "thier": "their", "jsut": "just", "liek": "like", "adn": "and",
-    "deos": "does", "dosent": "doesnt", "wy": "why", "hwy": "why", "becuase": "because",
-    "beacuse": "because", "cuz": "because", "coz": "because", "bc": "because", "wats": "whats",
+    "deos": "does", "dosent": "doesnt", "becuase": "because", "beacuse": "because", "cuz": "because",
+    "coz": "because", "wats": "whats",
 }  # fmt: skip
 
 
