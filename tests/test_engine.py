@@ -109,7 +109,7 @@ def test_the_lead_a_fair_score_needs_narrows_as_the_score_rises(engine):
 
 
 def test_a_variant_sharing_only_how_the_question_asks_never_answers_it(engine):
-    found = engine.assess("where is south korea")  # "Where did they sign it?" fits "where"; its fact, South Korea
+    found = engine.assess("where is south korea")  # "Where did they sign it?": "where", and its fact's answer
     assert found.best.score >= engine.matching.clear_threshold and not found.about
     assert engine.answer("where is south korea").status is not Status.ANSWERED
 

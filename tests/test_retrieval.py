@@ -29,7 +29,7 @@ def _factbase():
     return module
 
 
-def _tuning_questions() -> list[str]:
+def _labelled_questions() -> list[str]:
     """Our labelled questions: the tuning set, then the held-out set."""
     files = ("tuning-questions.yaml", "heldout-questions.yaml")
     return [item["q"] for name in files for item in yaml.safe_load((ROOT / "tests" / "data" / name).read_text())]
@@ -77,7 +77,7 @@ def _check(engine: Engine, questions: list[str]) -> None:
 
 
 def test_shipped_knowledge_same_as_exhaustive(engine: Engine) -> None:
-    _check(engine, _tuning_questions())
+    _check(engine, _labelled_questions())
 
 
 @pytest.fixture(scope="module")
@@ -93,7 +93,7 @@ def test_many_stories_same_as_exhaustive(many_stories: tuple[Engine, list[str]])
     engine, questions = many_stories
     odd = ["where?", "who", "what is it", "zzz qqq", "signed in seoul or in the us?", "bilateral or multilateral"]
     odd += ["what do the accords say", "when did the pentagons sign"]  # aliases matched by their stems
-    _check(engine, questions + _tuning_questions()[::4] + odd)
+    _check(engine, questions + _labelled_questions()[::4] + odd)
 
 
 def test_a_story_left_to_the_term_table_reads_the_question_word_for_word(
@@ -105,7 +105,7 @@ def test_a_story_left_to_the_term_table_reads_the_question_word_for_word(
     engine, questions = many_stories
     retrieval = engine._retrieval
     inflected = ["what do the accords say", "when did the pentagons sign", "was it inking day", "how many nuke"]
-    for question in questions + _tuning_questions()[::4] + inflected:
+    for question in questions + _labelled_questions()[::4] + inflected:
         tokens = words(question)
         readers = retrieval._unplain(tokens)
         for pos, index in enumerate(retrieval.indexes):
@@ -120,7 +120,7 @@ def test_story_bounds_hand_on_the_sums_the_story_would_compute(many_stories: tup
     retrieval = engine._retrieval
     positions = range(len(retrieval.indexes))
     checked = 0
-    for question in questions + _tuning_questions()[::4] + ["who signed it?", "how many nuke", "when"]:
+    for question in questions + _labelled_questions()[::4] + ["who signed it?", "how many nuke", "when"]:
         tokens = words(question)
         plain = list(dict.fromkeys(content_terms(tokens)))
         bounds, kind_only = retrieval._stories(plain, set(positions) - retrieval._unplain(tokens).keys())
@@ -138,7 +138,7 @@ def test_a_story_without_the_rare_terms_is_bounded_by_the_common_ones(many_stori
     engine, questions = many_stories
     retrieval = engine._retrieval
     checked = 0
-    for question in questions + _tuning_questions()[::4] + ["who signed it?", "how many nuke", "when"]:
+    for question in questions + _labelled_questions()[::4] + ["who signed it?", "how many nuke", "when"]:
         plain = list(dict.fromkeys(content_terms(words(question))))
         rare, common = retrieval._rare(plain)
         ceiling = retrieval._common_ceiling(common, len(plain))
