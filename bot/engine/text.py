@@ -33,7 +33,7 @@ STOPWORDS = frozenset(
     article story news report piece mention mentions mentioned according
     dont doesnt didnt isnt arent wasnt werent cant couldnt wont wouldnt shouldnt id youre theyre thats theres w
     hear heard hearing understand wonder wondering curious confused everything might may must shall because
-    actual word words supposed per quote quotes quoted adjective phrase concept somewhere anywhere somehow true
+    word words supposed per quote quotes quoted adjective phrase concept somewhere anywhere somehow true
     bot storybot q eli5 cool wow interesting sorry dumb stupid silly question questions asking
     itll thatll theyll youll theyd theyve weve youve shes whatll wouldve couldve shouldve whod howd whyd
     see saw seen seeing paragraph paragraphs whole""".split()
