@@ -26,7 +26,7 @@ class Section(BaseModel):
 class Matching(Section):
     """When the engine answers, suggests or declines (scores are 0-100)."""
 
-    answer_threshold: Annotated[float, Field(ge=0, le=100)] = 78.0
+    answer_threshold: Annotated[float, Field(ge=0, le=100)] = 72.0
     """Answer only when the best fact scores at least this."""
     margin: Annotated[float, Field(ge=0, le=100)] = 4.0
     """... and beats the best fact citing a different sentence by at least this."""
