@@ -8,7 +8,7 @@ import pytest
 
 from bot.config import Config
 from bot.engine import Reason, Status
-from bot.engine.engine import Assessment
+from bot.engine.engine import AUTOCOMPLETE_MAX_CHARS, Assessment
 from bot.library import Library
 
 ANSWERED = [
@@ -189,6 +189,12 @@ def test_odd_input_gets_a_well_formed_reply(engine, question):
     reply = engine.answer(question)
     assert reply.status in set(Status)
     assert reply.question == question
+
+
+def test_autocomplete_offers_every_variant_typed_in_full(engine):
+    questions = [q for f in engine.kb.stories[0].facts for q in f.questions if len(q) <= AUTOCOMPLETE_MAX_CHARS]
+    assert len(questions) > 1000  # past the variants scored one by one: the word index finds them
+    assert [q for q in questions if q not in engine.complete(q)] == []
 
 
 def test_autocomplete_is_bounded_and_ranked(engine):

@@ -11,15 +11,17 @@ from rapidfuzz import utils
 
 from bot.engine.groups import Groups
 
-EXHAUSTIVE_CHOICES = 2_000  # autocomplete scores every variant up to this many
+EXHAUSTIVE_CHOICES = 500  # autocomplete scores every variant up to this many
 MAX_CHOICE_CANDIDATES = 500  # ... and at most this many beyond (WRatio costs microseconds each)
 
 
 class Choices:
-    """Autocomplete's question variants with a word index, so a keystroke scores a few thousand at most.
+    """Autocomplete's question variants with a word index, so a keystroke scores a few hundred at most.
 
     Up to ``EXHAUSTIVE_CHOICES`` variants every one is scored. Beyond, the candidates are the variants using
-    the question's rarest words (the last word, still being typed, as a prefix), best-covered first."""
+    the question's rarest words (the last word, still being typed, as a prefix), best-covered first: on the
+    shipped story that is 3 to 4 times faster than scoring all of its variants, and a variant typed in full
+    is still offered."""
 
     def __init__(self, texts: Sequence[str]) -> None:
         self.texts = list(texts)
