@@ -49,6 +49,8 @@ READ_THROUGH = [
     ("sorry if this is a dumb question but who is narang", "us-signer"),  # nor does chatter around a question
     ("what threats are we talking about here", "purpose-north-korea-threats"),
     ("what'll the us mobilize under extended deterrence", "extended-deterrence-meaning"),  # contractions
+    ("why'd the allies sign the guidelines", "purpose-north-korea-threats"),  # ... of question words too
+    ("where'd they sign the guidelines", "signing-place"),
     # a choice frames the options in the asker's words: "interview" is a word the story never uses
     ("did the ministry put out a press release or give an interview", "defense-ministry-statement"),
 ]

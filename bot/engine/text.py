@@ -35,7 +35,7 @@ STOPWORDS = frozenset(
     hear heard hearing understand wonder wondering curious confused everything might may must shall because
     word words supposed per quote quotes quoted adjective phrase concept somewhere anywhere somehow true
     bot storybot q eli5 cool wow interesting sorry dumb stupid silly question questions asking
-    itll thatll theyll youll theyd theyve weve youve shes whatll wouldve couldve shouldve whod howd whyd
+    itll thatll theyll youll theyd theyve weve youve shes whatll wouldve couldve shouldve
     see saw seen seeing paragraph paragraphs whole""".split()
 )
 
@@ -49,6 +49,9 @@ QUESTION_KINDS = {
     "where": "where",
     "wheres": "where",
     "why": "why",
+    "whyd": "why",
+    "whod": "who",
+    "whered": "where",
 }
 
 _stemmer = Stemmer.Stemmer("english")
@@ -73,14 +76,15 @@ def normalize(text: str) -> str:
     return _POSSESSIVE.sub("", text) if "'" in text else text
 
 
-# Everyday misspellings of function and question words, which would otherwise be words the story never uses.
+# Everyday misspellings and contractions of function and question words, which would otherwise be words the
+# story never uses.
 _MISSPELT = {
     "teh": "the", "hte": "the", "taht": "that", "thta": "that", "waht": "what", "whta": "what", "hwat": "what",
     "wut": "what", "wher": "where", "whre": "where", "wehre": "where", "whn": "when", "wehn": "when",
     "wich": "which", "whihc": "which", "whcih": "which", "abuot": "about", "abotu": "about", "baout": "about",
     "wer": "were", "wre": "were", "waz": "was", "thier": "their", "jsut": "just", "liek": "like", "adn": "and",
     "deos": "does", "dosent": "doesnt", "becuase": "because", "beacuse": "because", "cuz": "because",
-    "coz": "because", "wats": "whats",
+    "coz": "because", "wats": "whats", "howd": "how",
 }  # fmt: skip
 
 
