@@ -10,6 +10,7 @@ involves, blocks an answer, and so does a best variant sharing only how the ques
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 from array import array
@@ -99,14 +100,15 @@ class Engine:
         Otherwise the assessment is exact whatever thresholds decide."""
         facts, near_misses, queries = self._rank(question, story, deciding)
         m = self.matching
+        topic = functools.cache(lambda story_id: topic_terms(queries[story_id].terms))  # each story's reading, once
         offered = tuple(
             r.match()
             for r in facts[: m.max_suggestions]
-            if r.best.score >= m.suggest_threshold and _about(queries[r.story.id], r.best.entry.terms)
+            if r.best.score >= m.suggest_threshold and _about(topic(r.story.id), r.best.entry.terms)
         )
         top = facts[0] if facts else None
         unexplained = top.index.unexplained(queries[top.story.id], top.best.entry.fact) if top else frozenset()
-        near = next((r for r in near_misses if self._blocks(r, top, unexplained, queries[r.story.id])), None)
+        near = next((r for r in near_misses if self._blocks(r, top, unexplained, topic(r.story.id))), None)
         return Assessment(
             best=top.match() if top else None,
             margin=self._margin(facts) if facts else 0.0,
@@ -114,16 +116,16 @@ class Engine:
             near_miss=near.best.entry.says if near else None,
             unknown=_blocking(queries[top.story.id].unknown, question) if top else (),
             strays=tuple(sorted(unexplained.intersection(top.index.entities))) if top else (),
-            about=top is not None and _about(queries[top.story.id], top.best.entry.terms),
+            about=top is not None and _about(topic(top.story.id), top.best.entry.terms),
         )
 
-    def _blocks(self, near: _Ranked, top: _Ranked | None, unexplained: frozenset[str], query: Query) -> bool:
+    def _blocks(self, near: _Ranked, top: _Ranked | None, unexplained: frozenset[str], topic: set[str]) -> bool:
         """A near miss declines the question when it fits at least as well as the best fact, or nearly as well
         while naming something the question asks that the fact never mentions ("what are the missiles called").
         It must share what the question is about, not only how it asks: "how many legs does a spider have" is
         no question for "How many pages are the guidelines?"."""
         score = near.best.score
-        if score < self.matching.suggest_threshold or not _about(query, near.best.entry.terms):
+        if score < self.matching.suggest_threshold or not _about(topic, near.best.entry.terms):
             return False
         if top is None or score >= top.best.score:
             return True
@@ -225,9 +227,8 @@ def _blocking(unknown: tuple[str, ...], question: str) -> tuple[str, ...]:
     return tuple(term for term in unknown if term in topics)
 
 
-def _about(query: Query, terms: tuple[str, ...]) -> bool:
-    """Whether an entry using ``terms`` shares what the question is about, not only how it asks ("how many",
-    "who"): only then is it answered, offered or its hint shown. A question that is all asking ("when?") takes
-    any."""
-    topic = topic_terms(query.terms)
+def _about(topic: set[str], terms: tuple[str, ...]) -> bool:
+    """Whether an entry using ``terms`` shares what the question is about (``topic``: :func:`topic_terms` of the
+    story's reading), not only how it asks ("how many", "who"): only then is it answered, offered or its hint
+    shown. A question that is all asking ("when?") takes any."""
     return not topic or not topic.isdisjoint(terms)
