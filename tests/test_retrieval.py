@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.config import Config
+from bot.config import Config, Matching
 from bot.engine import Engine
-from bot.engine.engine import _Ranked
+from bot.engine.engine import _lead, _Ranked, _reach
 from bot.engine.index import OTHER_VARIANT_CREDIT, Scored, blend
 from bot.engine.text import content_terms, words
 from bot.knowledge import load_knowledge
@@ -149,6 +149,24 @@ def test_a_story_without_the_rare_terms_is_bounded_by_the_common_ones(many_stori
                 assert -bound[0] <= ceiling + 1e-9, (question, pos)
                 checked += 1
     assert checked > len(questions)
+
+
+@pytest.mark.parametrize(
+    "matching",
+    [
+        Matching(),
+        Matching(answer_threshold=60, clear_threshold=70),  # the clear rule above the answer threshold
+        Matching(margin=15, clear_margin=5),  # a clear rule asking less lead than the margin
+        Matching(answer_threshold=58, clear_threshold=58),
+    ],
+)
+def test_a_rival_left_out_is_too_far_behind_to_matter(matching: Matching) -> None:
+    """The search leaves out a rival more than ``_reach(top)`` behind the best fact found so far. That is safe
+    only if no better best fact found later can need a wider lead: ``_reach`` covers every ``_lead`` above."""
+    scores = [s / 4 for s in range(401)]
+    for at, top in enumerate(scores):
+        needs = [_lead(score, matching) for score in scores[at:]]
+        assert _reach(top, matching) >= max((n for n in needs if n < float("inf")), default=0.0), top
 
 
 def test_bound_is_never_below_the_score(many_stories: tuple[Engine, list[str]]) -> None:

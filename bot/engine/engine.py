@@ -68,10 +68,7 @@ class Assessment:
         and far better than any other: the lower the score, the wider the lead it needs."""
         if self.best is None or self.near_miss or self.unknown or self.strays or not self.about:
             return False
-        score = self.best.score
-        if score >= m.answer_threshold and self.margin >= m.margin:
-            return True
-        return score >= m.clear_threshold and self.margin >= _clear_lead(score, m)
+        return self.margin >= _lead(self.best.score, m)
 
 
 class Engine:
@@ -96,8 +93,8 @@ class Engine:
         """Rank the facts for ``question`` without deciding; :meth:`answer` and ``storybot tune`` decide.
 
         ``deciding``: for this engine's own thresholds only, so facts that change no reply may be left out
-        (those below :meth:`_floor`, rivals too far behind to matter) and a margin may read wider than it is.
-        Otherwise the assessment is exact whatever thresholds decide."""
+        (those below :meth:`_floor`, rivals too far behind to matter: see :func:`_reach`) and a margin may read
+        wider than it is. Otherwise the assessment is exact whatever thresholds decide."""
         facts, near_misses, queries = self._rank(question, story, deciding)
         m = self.matching
         topic = functools.cache(lambda story_id: topic_terms(queries[story_id].terms))  # each story's reading, once
@@ -195,7 +192,7 @@ class Engine:
             near_floor=m.suggest_threshold,
             near_slack=NEAR_MISS_SLACK,
             keep=m.max_suggestions,
-            reach=max(m.margin, m.clear_margin) if deciding else math.inf,
+            reach=functools.partial(_reach, m=m) if deciding else lambda top: math.inf,
         )
         return [_Ranked(*pair) for pair in facts], [_Ranked(*pair) for pair in near], queries
 
@@ -214,6 +211,21 @@ def _clear_lead(score: float, m: Matching) -> float:
     span = m.answer_threshold - m.clear_threshold
     share = min(1.0, (score - m.clear_threshold) / span) if span > 0 else 0.0
     return m.clear_margin + share * (m.margin - m.clear_margin)
+
+
+def _lead(score: float, m: Matching) -> float:
+    """The lead over every rival a best fact scoring ``score`` needs to be answered (inf: it cannot be)."""
+    leads = [m.margin] if score >= m.answer_threshold else []
+    if score >= m.clear_threshold:
+        leads.append(_clear_lead(score, m))
+    return min(leads, default=math.inf)
+
+
+def _reach(top: float, m: Matching) -> float:
+    """The widest lead (:func:`_lead`) a best fact scoring ``top`` or more can need: a rival further behind
+    changes no decision, however the best fact's score rises as more facts are scored."""
+    start = max(top, m.clear_threshold)
+    return m.margin if start >= m.answer_threshold else max(_clear_lead(start, m), m.margin)
 
 
 def _blocking(unknown: tuple[str, ...], question: str) -> tuple[str, ...]:

@@ -134,7 +134,7 @@ class _Found:
     near_floor: float  # a near miss below this cannot block an answer
     near_slack: float  # ... nor one this far below the best fact
     keep: int  # how many facts the reply can show
-    reach: float  # a rival this far behind the top fact or further changes no decision (inf: keep it exact)
+    reach: Callable[[float], float]  # top score -> how far behind it a rival still changes a decision (inf: all)
     # (story, fact) -> its best entry as (-score, story, entry, fact): best first when sorted
     facts: dict[tuple[int, int], tuple[float, int, int, int]] = field(default_factory=dict)
     near: list[tuple[float, int, int]] = field(default_factory=list)
@@ -173,7 +173,7 @@ class _Found:
         _, top_story, _, top_fact = ranked[0]
         top_source = self.sources[top_story][top_fact]
         rival = next((-v for v, s, _, f in ranked[1:] if s != top_story or self.sources[s][f] != top_source), None)
-        rival = max(-math.inf if rival is None else rival, self.top - self.reach)
+        rival = max(-math.inf if rival is None else rival, self.top - self.reach(self.top))
         if rival > -math.inf:
             self.bar = max(self.floor, min(-ranked[self.keep - 1][0], rival))
 
@@ -272,9 +272,11 @@ class Retrieval:
         near_floor: float,
         near_slack: float,
         keep: int,
-        reach: float = math.inf,
+        reach: Callable[[float], float] = lambda top: math.inf,
     ) -> tuple[list[tuple[StoryIndex, Scored]], list[tuple[StoryIndex, Scored]], dict[str, Query]]:
-        """Facts (best entry each) and near misses, best first, exact wherever a score can matter."""
+        """Facts (best entry each) and near misses, best first, exact wherever a score can matter: the best
+        ``keep`` facts, and a rival up to ``reach(top)`` behind the best fact scoring ``top``, which must not
+        widen as ``top`` rises, or an entry left out could matter after all."""
         found = _Found(self.sources, floor, near_floor, near_slack, max(keep, 1), reach, bar=floor)
         queries: dict[str, Query] = {}
         if len(positions) == 1:  # one story: it reads the question itself, typos corrected
