@@ -30,7 +30,7 @@ class Matching(Section):
     """Answer only when the best fact scores at least this."""
     margin: Annotated[float, Field(ge=0, le=100)] = 4.0
     """... and beats the best fact citing a different sentence by at least this."""
-    clear_threshold: Annotated[float, Field(ge=0, le=100)] = 58.0
+    clear_threshold: Annotated[float, Field(ge=0, le=100)] = 51.0
     clear_margin: Annotated[float, Field(ge=0, le=100)] = 20.0
     """Also answer a best fact scoring at least ``clear_threshold`` that leads every rival by ``clear_margin``
     (by less as its score rises, down to ``margin`` at ``answer_threshold``): a question worded unlike any
