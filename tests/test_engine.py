@@ -99,6 +99,13 @@ def test_a_name_the_best_fact_never_involves_blocks_an_answer(engine):
     assert not found.answers(engine.matching)
 
 
+def test_a_name_offered_as_the_other_option_of_a_choice_does_not_block(engine):
+    """The asker names both options; the fact involves one ("American"), so the other ("Korean") is no topic."""
+    assert engine.assess("is narang korean?").strays == ("south_korea",)
+    reply = engine.answer("is narang an american or a korean official?")
+    assert reply.status is Status.ANSWERED and reply.match.fact.id == "us-signer"
+
+
 def test_the_lead_a_fair_score_needs_narrows_as_the_score_rises(engine):
     found = engine.assess("where were the guidelines signed")
     m = engine.matching  # answer_threshold 72 with margin 4; clear_threshold 51 with clear_margin 20

@@ -14,6 +14,7 @@ import functools
 import itertools
 import math
 from array import array
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process, utils
@@ -106,13 +107,14 @@ class Engine:
         top = facts[0] if facts else None
         unexplained = top.index.unexplained(queries[top.story.id], top.best.entry.fact) if top else frozenset()
         near = next((r for r in near_misses if self._blocks(r, top, unexplained, topic(r.story.id))), None)
+        unknown, strays = _unasked(question, top, queries[top.story.id], unexplained) if top else ((), ())
         return Assessment(
             best=top.match() if top else None,
             margin=self._margin(facts) if facts else 0.0,
             suggestions=offered,
             near_miss=near.best.entry.says if near else None,
-            unknown=_blocking(queries[top.story.id].unknown, question) if top else (),
-            strays=tuple(sorted(unexplained.intersection(top.index.entities))) if top else (),
+            unknown=unknown,
+            strays=strays,
             about=top is not None and _about(topic(top.story.id), top.best.entry.terms),
         )
 
@@ -228,15 +230,38 @@ def _reach(top: float, m: Matching) -> float:
     return m.margin if start >= m.answer_threshold else max(_clear_lead(start, m), m.margin)
 
 
-def _blocking(unknown: tuple[str, ...], question: str) -> tuple[str, ...]:
-    """The words the story never uses that keep ``question`` unanswered: all of them, except in a question
-    offering a choice, where the asker frames the options in their own words ("was it an interview or a
-    press release?", "space policy or cyber policy?") and only a choice between two such words is a topic
-    the story does not cover ("subs or bombers")."""
-    if not unknown or not (offered := choices(words(question))):
+def _unasked(
+    question: str, top: _Ranked, query: Query, unexplained: frozenset[str]
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The question's words the story never uses, and its names the best fact never involves (of
+    ``unexplained``: its terms the fact never uses), that keep it unanswered: in a question offering a
+    choice, not those that are only options (:func:`_blocking`, :func:`_straying`)."""
+    pairs = functools.cache(lambda: choices(top.index.aliases.apply(words(question))))
+    names = unexplained & top.index.entities
+    return _blocking(query.unknown, pairs), _straying(names, query.terms.keys() - unexplained, pairs)
+
+
+def _blocking(unknown: tuple[str, ...], offered: Callable[[], list[tuple[str, str]]]) -> tuple[str, ...]:
+    """The words the story never uses that keep the question unanswered: all of them, except in a question
+    offering a choice (``offered``: its :func:`choices`), where the asker frames the options in their own
+    words ("was it an interview or a press release?", "space policy or cyber policy?") and only a choice
+    between two such words is a topic the story does not cover ("subs or bombers")."""
+    if not unknown or not (pairs := offered()):
         return unknown
-    topics = {term for left, right in offered if left in unknown and right in unknown for term in (left, right)}
+    topics = {term for left, right in pairs if left in unknown and right in unknown for term in (left, right)}
     return tuple(term for term in unknown if term in topics)
+
+
+def _straying(
+    names: frozenset[str], explained: set[str], offered: Callable[[], list[tuple[str, str]]]
+) -> tuple[str, ...]:
+    """The names the best fact never involves that keep the question unanswered: all of them but an option
+    offered beside a question term the fact does involve (``explained``): "is Narang an American or a Korean
+    official?"."""
+    options = {
+        name for pair in (offered() if names else ()) for name, other in (pair, pair[::-1]) if other in explained
+    }
+    return tuple(sorted(names - options))
 
 
 def _about(topic: set[str], terms: tuple[str, ...]) -> bool:

@@ -333,8 +333,8 @@ def _alternatives(tokens: Sequence[str], known: frozenset[str]) -> set[str]:
 
 
 def choices(tokens: Sequence[str]) -> list[tuple[str, str]]:
-    """The stems on either side of each "or" between content words."""
-    content = [stem(t) for t in tokens if t not in STOPWORDS or t == "or"]
+    """The stems (or alias terms, whole) on either side of each "or" between content words."""
+    content = [t if "_" in t else stem(t) for t in tokens if t not in STOPWORDS or t == "or"]
     return [(content[i - 1], content[i + 1]) for i in range(1, len(content) - 1) if content[i] == "or"]
 
 
