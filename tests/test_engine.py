@@ -80,6 +80,14 @@ def test_reads_past_wording_no_variant_uses(engine, question, fact_id):
     assert reply.match.fact.id == fact_id
 
 
+def test_a_word_two_letters_from_a_story_word_is_a_typo_only_when_long(engine):
+    """Two letters make "invented" "intended" and "monument" "moment": real words, not typos of them."""
+    index = next(iter(engine._indexes.values()))
+    assert index.correct("invented") == "invented" and index.correct("monument") == "monument"
+    assert index.correct("culmnatoin") == "culmination"
+    assert not engine.answer("who invented the atomic bomb").suggestions
+
+
 def test_a_word_the_story_never_uses_blocks_outside_a_choice(engine):
     assert engine.answer("who is the actual defense minister of south korea").status is not Status.ANSWERED
     assert engine.answer("is narang the actual assistant secretary or just acting").status is Status.ANSWERED

@@ -206,7 +206,7 @@ class StoryIndex:
             return self._expand(word)
         # A typo rarely hits the first letter; demanding it keeps real words from becoming story words.
         candidates = self._spellable.get(word[0], ())
-        found = process.extractOne(word, candidates, scorer=OSA.distance, score_cutoff=1 if len(word) < 8 else 2)
+        found = process.extractOne(word, candidates, scorer=OSA.distance, score_cutoff=typo_reach(word))
         return found[0] if found else word
 
     def _expand(self, short: str) -> str:
@@ -290,6 +290,12 @@ class StoryIndex:
             else:
                 explained += CREDITS[self.level(term, f, variants=not term.startswith("?"))] * weight
         return explained
+
+
+def typo_reach(word: str) -> int:
+    """How far (OSA distance) a word may be from the story word it misspells: two letters only in a long word
+    ("culmnatoin"), since in a shorter one they make another real word ("invented", "intended")."""
+    return 1 if len(word) < 10 else 2
 
 
 def _shared(terms: Iterable[str], seen: dict[tuple[str, ...], tuple[str, ...]]) -> tuple[str, ...]:

@@ -51,11 +51,11 @@ from bot.engine.index import (
     blend,
     choices,
     near_recall_bound,
+    typo_reach,
     variant_recall,
 )
 from bot.engine.text import QUESTION_KINDS, STOPWORDS, content_terms, stem, words
 
-CLOSE_SPELLING = 2  # the widest typo correction (OSA distance) StoryIndex.correct applies
 SHORT_WORD = 5  # shorter words are expanded as abbreviations, not corrected as typos
 _FACT_MASK = (1 << 24) - 1
 _STORY_SHIFT = 26  # a (story, fact, level) is stored as one integer: story << 26 | fact << 2 | level
@@ -251,7 +251,7 @@ class Retrieval:
                     if len(letter[at]) >= len(word) + 3:
                         targets.append(letter[at])
             else:
-                cutoff = 1 if len(word) < 8 else CLOSE_SPELLING
+                cutoff = typo_reach(word)
                 for size in range(len(word) - cutoff, len(word) + cutoff + 1):  # a distance of n changes length by n
                     same = self._by_shape.get((word[0], size), ())
                     found = process.extract(word, same, scorer=OSA.distance, score_cutoff=cutoff, limit=None)
