@@ -84,7 +84,8 @@ _MISSPELT = {
     "wich": "which", "whihc": "which", "whcih": "which", "abuot": "about", "abotu": "about", "baout": "about",
     "wer": "were", "wre": "were", "waz": "was", "thier": "their", "jsut": "just", "liek": "like", "adn": "and",
     "deos": "does", "dosent": "doesnt", "becuase": "because", "beacuse": "because", "cuz": "because",
-    "coz": "because", "wats": "whats", "howd": "how",
+    "coz": "because", "wats": "whats", "howd": "how", "actualy": "actually", "realy": "really",
+    "basicaly": "basically",
 }  # fmt: skip
 
 
