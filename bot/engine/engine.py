@@ -21,7 +21,7 @@ from rapidfuzz import fuzz, process, utils
 
 from bot.config import Matching
 from bot.engine.choices import Choices
-from bot.engine.index import Query, Scored, StoryIndex, choices
+from bot.engine.index import Query, Scored, StoryIndex, or_pairs
 from bot.engine.reply import Match, Reason, Reply, Status
 from bot.engine.retrieval import Retrieval
 from bot.engine.text import topic_terms, words
@@ -236,14 +236,14 @@ def _unasked(
     """The question's words the story never uses, and its names the best fact never involves (of
     ``unexplained``: its terms the fact never uses), that keep it unanswered: in a question offering a
     choice, not those that are only options (:func:`_blocking`, :func:`_straying`)."""
-    pairs = functools.cache(lambda: choices(top.index.aliases.apply(words(question))))
+    pairs = functools.cache(lambda: or_pairs(top.index.aliases.apply(words(question))))
     names = unexplained & top.index.entities
     return _blocking(query.unknown, pairs), _straying(names, query.terms.keys() - unexplained, pairs)
 
 
 def _blocking(unknown: tuple[str, ...], offered: Callable[[], list[tuple[str, str]]]) -> tuple[str, ...]:
     """The words the story never uses that keep the question unanswered: all of them, except in a question
-    offering a choice (``offered``: its :func:`choices`), where the asker frames the options in their own
+    offering a choice (``offered``: its :func:`or_pairs`), where the asker frames the options in their own
     words ("was it an interview or a press release?", "space policy or cyber policy?") and only a choice
     between two such words is a topic the story does not cover ("subs or bombers")."""
     if not unknown or not (pairs := offered()):

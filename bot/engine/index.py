@@ -335,10 +335,10 @@ def blend(precision: float, recall: float, similarity: float) -> float:
 def _alternatives(tokens: Sequence[str], known: frozenset[str]) -> set[str]:
     """Stems the story never uses, offered beside one it does: "bilateral or multilateral", "a minister or a
     general". Two unknown alternatives ("subs or bombers") are the question's topic and stay."""
-    return {right if left in known else left for left, right in choices(tokens) if (left in known) != (right in known)}
+    return {right if left in known else left for left, right in or_pairs(tokens) if (left in known) != (right in known)}
 
 
-def choices(tokens: Sequence[str]) -> list[tuple[str, str]]:
+def or_pairs(tokens: Sequence[str]) -> list[tuple[str, str]]:
     """The stems (or alias terms, whole) on either side of each "or" between content words."""
     content = [t if "_" in t else stem(t) for t in tokens if t not in STOPWORDS or t == "or"]
     return [(content[i - 1], content[i + 1]) for i in range(1, len(content) - 1) if content[i] == "or"]

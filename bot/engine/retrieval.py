@@ -49,8 +49,8 @@ from bot.engine.index import (
     Scored,
     StoryIndex,
     blend,
-    choices,
     near_recall_bound,
+    or_pairs,
     typo_reach,
     variant_recall,
 )
@@ -232,7 +232,7 @@ class Retrieval:
         could turn a question word into (a close spelling with the same first letter, or a longer word a short
         one abbreviates), or it knows one side of a choice ("a or b") and not the other, so drops that one."""
         out: dict[int, set[str]] = {}
-        if pairs := choices(tokens):
+        if pairs := or_pairs(tokens):
             for p, index in enumerate(self.indexes):
                 if any((left in index._known) != (right in index._known) for left, right in pairs):
                     out[p] = set()
