@@ -43,6 +43,7 @@ READ_THROUGH = [
     ("was it signed in washington or somewhere else", "signing-place"),  # an alternative left open
     ("per the story, who signed for the us", "us-signer"),  # "per" the story, like "according to" it
     ("how come they signed the guidelines", "purpose-north-korea-threats"),  # "how come" asks why
+    ("what was in the washington declaration", "declaration-measures"),  # "what was in" asks what it included
     ("did they sign because of north korea", "purpose-north-korea-threats"),  # so does "because"
     ("is it true that they signed it in washington", "signing-place"),
     ("hey bot quick q, who signed for the us", "us-signer"),  # addressing the bot asks nothing of the story
