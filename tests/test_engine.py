@@ -44,6 +44,8 @@ READ_THROUGH = [
     ("per the story, who signed for the us", "us-signer"),  # "per" the story, like "according to" it
     ("how come they signed the guidelines", "purpose-north-korea-threats"),  # "how come" asks why
     ("what was in the washington declaration", "declaration-measures"),  # "what was in" asks what it included
+    ("they signed it in washington, correct?", "signing-place"),  # checking words ask nothing
+    ("what does the washington declaration refer to", "washington-declaration-what"),  # "refer to" is "mean"
     ("did they sign because of north korea", "purpose-north-korea-threats"),  # so does "because"
     ("is it true that they signed it in washington", "signing-place"),
     ("hey bot quick q, who signed for the us", "us-signer"),  # addressing the bot asks nothing of the story

@@ -36,7 +36,8 @@ STOPWORDS = frozenset(
     word words supposed per quote quotes quoted adjective phrase concept somewhere anywhere somehow true
     bot storybot q eli5 cool wow interesting sorry dumb stupid silly question questions asking
     itll thatll theyll youll theyd theyve weve youve shes whatll wouldve couldve shouldve
-    see saw seen seeing paragraph paragraphs whole""".split()
+    see saw seen seeing paragraph paragraphs whole dear check checking confirm confirming correct exact
+    refer refers referring""".split()
 )
 
 QUESTION_KINDS = {
@@ -85,7 +86,7 @@ _MISSPELT = {
     "wer": "were", "wre": "were", "waz": "was", "thier": "their", "jsut": "just", "liek": "like", "adn": "and",
     "deos": "does", "dosent": "doesnt", "becuase": "because", "beacuse": "because", "cuz": "because",
     "coz": "because", "wats": "whats", "howd": "how", "actualy": "actually", "realy": "really",
-    "basicaly": "basically",
+    "basicaly": "basically", "frm": "from", "gona": "gonna", "acording": "according", "artcle": "article",
 }  # fmt: skip
 
 
