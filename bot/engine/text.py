@@ -97,9 +97,10 @@ def words(text: str) -> list[str]:
     """The words of ``text``, normalised; hyphenated words split into their parts; everyday misspellings of
     function words ("teh", "waht") mended; "what's in" asking what something includes."""
     out = [_MISSPELT.get(w, w) for w in _WORD.findall(normalize(text).replace("'", ""))]
-    for i in range(1, len(out)) if "in" in out else ():
-        if out[i] == "in" and (out[i - 1] == "whats" or (out[i - 1] in _BE and i > 1 and out[i - 2] == "what")):
-            out[i] = "include"  # "what was in the declaration?" asks what it included, not what it was
+    if "in" in out:  # "what was in the declaration?" asks what it included, not what it was
+        for i in range(1, len(out)):
+            if out[i] == "in" and (out[i - 1] == "whats" or (out[i - 1] in _BE and i > 1 and out[i - 2] == "what")):
+                out[i] = "include"
     return out
 
 
