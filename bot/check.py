@@ -170,6 +170,8 @@ def _judge(engine: Engine, story: Story, fact: str, variant: str, *, held_out: b
         verdict = "within the margin of"
     elif held_out:
         return None  # declined without it: the variant is needed, which is no confusion
+    elif best is None:
+        verdict = "declined: every word of it asks nothing, so no question can match it"
     elif found.near_miss:
         verdict = "declined: a not_answered variant fits as well"
     elif found.unknown:

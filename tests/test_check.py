@@ -101,3 +101,20 @@ def test_a_facts_only_variant_can_be_held_out(tmp_path: Path) -> None:
         "port-alder-barrier/governor-approval",
         True,
     )
+
+
+def test_a_variant_of_function_words_only_is_reported_and_harms_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """No question can reach "What is it?" (every word asks nothing); the curator is told, and every other
+    question is answered as before (it once made bounding its fact divide by zero)."""
+    shutil.copytree(SAMPLE, tmp_path / SAMPLE.name)
+    facts = tmp_path / SAMPLE.name / "facts.yaml"
+    text = facts.read_text(encoding="utf-8")
+    variant = "      - How high is the barrier?\n"
+    facts.write_text(text.replace(variant, variant + "      - What is it?\n"), encoding="utf-8")
+    engine = Engine(load_knowledge(tmp_path), Config().matching)
+    reply = engine.answer("how high is the barrier")
+    assert reply.answered and reply.match.fact.id == "barrier-height"
+    assert check(tmp_path, Config(), held_out=False) == 0
+    assert "“What is it?”: declined: every word of it asks nothing" in capsys.readouterr().out

@@ -82,7 +82,8 @@ class _StoryPlan:
         self.nears = array(
             "i", (start + len(fact.questions) for start, fact in zip(self.starts[:-1], facts, strict=True))
         )
-        variants = [range(self.starts[f], self.nears[f]) for f in range(len(facts))]
+        # a variant of function words only ("What is it?") has no terms: no question reaches it, so it bounds nothing
+        variants = [[k for k in range(self.starts[f], self.nears[f]) if self.used[k]] for f in range(len(facts))]
         self.least = array("d", (min((self.used[k] for k in ks), default=math.inf) for ks in variants))
         self.shortest = array("i", (min((lengths[k] for k in ks), default=0) for ks in variants))
         self.longest = array("i", (max((lengths[k] for k in ks), default=0) for ks in variants))
