@@ -46,6 +46,9 @@ READ_THROUGH = [
     ("what was in the washington declaration", "declaration-measures"),  # "what was in" asks what it included
     ("they signed it in washington, correct?", "signing-place"),  # checking words ask nothing
     ("what does the washington declaration refer to", "washington-declaration-what"),  # "refer to" is "mean"
+    ("why was the washington declaration adopted in the first place", "washington-declaration-why"),  # an idiom
+    ("the first line says the signing was a milestone of what", "milestone"),  # where in the article: no topic
+    ("what does sentence 5 say the guidelines provide", "guidelines-content"),
     ("did they sign because of north korea", "purpose-north-korea-threats"),  # so does "because"
     ("is it true that they signed it in washington", "signing-place"),
     ("hey bot quick q, who signed for the us", "us-signer"),  # addressing the bot asks nothing of the story

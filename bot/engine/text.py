@@ -37,7 +37,7 @@ STOPWORDS = frozenset(
     bot storybot q eli5 cool wow interesting sorry dumb stupid silly question questions asking
     itll thatll theyll youll theyd theyve weve youve shes whatll wouldve couldve shouldve
     see saw seen seeing paragraph paragraphs whole dear check checking confirm confirming correct exact
-    refer refers referring""".split()
+    refer refers referring sentence sentences line lines""".split()
 )
 
 QUESTION_KINDS = {
@@ -213,6 +213,23 @@ _VAGUE = frozenset("or somewhere something someone anything anyone anywhere".spl
 _EMPTY_AFTER = {**dict.fromkeys(_SAYING, _STORY_WORDS), "else": _VAGUE, "come": {"how"}, "talking": {"we", "you"}}
 
 
+# Where in the article, which asks nothing of it: "the first line", "the opening paragraph", "sentence 3".
+_PARTS = frozenset("sentence sentences paragraph paragraphs line lines".split())
+_EMPTY_BEFORE = {"first": _PARTS | {"place"}, "opening": _PARTS}  # "first" also in "in the first place"
+
+
+def _empty_here(tokens: Sequence[str], i: int) -> bool:
+    """Whether the word at ``i`` (a number, or one of _CONTEXTUAL) asks nothing where it stands."""
+    word, before = tokens[i], tokens[i - 1] if i else ""
+    after = tokens[i + 1] if i + 1 < len(tokens) else ""
+    if word.isdigit():
+        return before in _PARTS
+    return before in _EMPTY_AFTER.get(word, ()) or after in _EMPTY_BEFORE.get(word, ())
+
+
+_CONTEXTUAL = frozenset(_EMPTY_AFTER).union(_EMPTY_BEFORE)  # besides numbers, the words _empty_here may drop
+
+
 def content_terms(tokens: Sequence[str]) -> list[str]:
     """Stems of the words that carry meaning, in order (alias terms kept whole), then the question's kind.
 
@@ -221,7 +238,9 @@ def content_terms(tokens: Sequence[str]) -> list[str]:
     terms = [
         t if "_" in t else _WEEKDAYS.get(t) or stem(t)
         for i, t in enumerate(tokens)
-        if t not in STOPWORDS and t not in QUESTION_KINDS and not (i and tokens[i - 1] in _EMPTY_AFTER.get(t, ()))
+        if t not in STOPWORDS
+        and t not in QUESTION_KINDS
+        and not ((t in _CONTEXTUAL or t.isdigit()) and _empty_here(tokens, i))
     ]
     kind = kind_of(tokens)
     return [*terms, f"?{kind}"] if kind else terms
