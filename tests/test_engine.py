@@ -49,6 +49,7 @@ READ_THROUGH = [
     ("why was the washington declaration adopted in the first place", "washington-declaration-why"),  # an idiom
     ("the first line says the signing was a milestone of what", "milestone"),  # where in the article: no topic
     ("what does sentence 5 say the guidelines provide", "guidelines-content"),
+    ("what type of weapons has north korea been testing", "north-korea-tests"),  # "type of" asks for the thing
     ("did they sign because of north korea", "purpose-north-korea-threats"),  # so does "because"
     ("is it true that they signed it in washington", "signing-place"),
     ("hey bot quick q, who signed for the us", "us-signer"),  # addressing the bot asks nothing of the story

@@ -215,7 +215,7 @@ _EMPTY_AFTER = {**dict.fromkeys(_SAYING, _STORY_WORDS), "else": _VAGUE, "come": 
 
 # Where in the article, which asks nothing of it: "the first line", "the opening paragraph", "sentence 3".
 _PARTS = frozenset("sentence sentences paragraph paragraphs line lines".split())
-_EMPTY_BEFORE = {"first": _PARTS | {"place"}, "opening": _PARTS}  # "first" also in "in the first place"
+_EMPTY_BEFORE = {"first": _PARTS | {"place"}, "opening": _PARTS, "sort": {"of"}, "type": {"of"}}
 
 
 def _empty_here(tokens: Sequence[str], i: int) -> bool:
