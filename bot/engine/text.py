@@ -213,7 +213,9 @@ _VAGUE = frozenset("or somewhere something someone anything anyone anywhere".spl
 _EMPTY_AFTER = {**dict.fromkeys(_SAYING, _STORY_WORDS), "else": _VAGUE, "come": {"how"}, "talking": {"we", "you"}}
 
 
-# Where in the article, which asks nothing of it: "the first line", "the opening paragraph", "sentence 3".
+# Words that ask nothing before certain others: where in the article ("the first line", "the opening
+# paragraph"; a number after one too: "sentence 3"), "in the first place", and "what sort of" / "type of"
+# (the plural "types of" asks for detail, as near misses use it).
 _PARTS = frozenset("sentence sentences paragraph paragraphs line lines".split())
 _EMPTY_BEFORE = {"first": _PARTS | {"place"}, "opening": _PARTS, "sort": {"of"}, "type": {"of"}}
 
