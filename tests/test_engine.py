@@ -142,6 +142,20 @@ def test_a_variant_sharing_only_how_the_question_asks_never_answers_it(engine):
     assert engine.answer("where is south korea").status is not Status.ANSWERED
 
 
+def test_a_fact_whose_variants_share_only_how_the_question_asks_is_not_ranked(engine):
+    """Many variants ask "how many", none about legs or spiders: no fact is ranked, offered or a rival."""
+    found = engine.assess("how many legs does a spider have")
+    assert found.best is None and found.suggestions == ()
+
+
+def test_facts_sharing_only_how_the_question_asks_take_no_suggestion_slot(engine):
+    """ "Which country is the ally?" shares only "which country" with this question; before the facts about
+    Narang were out-ranked by such facts and nothing was offered."""
+    reply = engine.answer("narang is from which country")
+    assert reply.status is Status.SUGGESTIONS
+    assert "us-signer" in [s.fact.id for s in reply.suggestions]
+
+
 def test_a_near_miss_asking_the_questions_extra_point_declines(engine):
     reply = engine.answer("what are north korea's new missiles called")
     assert reply.status is Status.SUGGESTIONS

@@ -16,7 +16,7 @@ from bot.config import Config, Matching
 from bot.engine import Engine
 from bot.engine.engine import _lead, _Ranked, _reach
 from bot.engine.index import OTHER_VARIANT_CREDIT, Scored, blend
-from bot.engine.text import content_terms, words
+from bot.engine.text import content_terms, focus_terms, words
 from bot.knowledge import load_knowledge
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -123,7 +123,8 @@ def test_story_bounds_hand_on_the_sums_the_story_would_compute(many_stories: tup
     for question in questions + _labelled_questions()[::4] + ["who signed it?", "how many nuke", "when"]:
         tokens = words(question)
         plain = list(dict.fromkeys(content_terms(tokens)))
-        bounds, kind_only = retrieval._stories(plain, set(positions) - retrieval._unplain(tokens).keys())
+        wanted = set(positions) - retrieval._unplain(tokens).keys()
+        bounds, kind_only = retrieval._stories(plain, focus_terms(plain), wanted)
         for _, pos, _, _, sums in bounds + (kind_only[1]() if kind_only else []):
             query = retrieval.indexes[pos].weigh(plain)
             assert sums == retrieval._sums(pos, query.terms), question
@@ -140,11 +141,12 @@ def test_a_story_without_the_rare_terms_is_bounded_by_the_common_ones(many_stori
     checked = 0
     for question in questions + _labelled_questions()[::4] + ["who signed it?", "how many nuke", "when"]:
         plain = list(dict.fromkeys(content_terms(words(question))))
-        rare, common = retrieval._rare(plain)
+        focus = focus_terms(plain)
+        rare, common = retrieval._rare(plain, focus)
         ceiling = retrieval._common_ceiling(common, len(plain))
         first = {pos for term in rare for pos in retrieval._reach[term][0]}
         for pos in set(range(len(retrieval.indexes))) - first:
-            if (sums := retrieval._sums(pos, plain))[1]:
+            if (sums := retrieval._sums(pos, plain))[1] and retrieval._sums(pos, focus)[2]:  # it has candidates
                 bound = retrieval._plain_bound(pos, sums, len(plain))
                 assert -bound[0] <= ceiling + 1e-9, (question, pos)
                 checked += 1

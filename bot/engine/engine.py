@@ -24,7 +24,7 @@ from bot.engine.choices import Choices
 from bot.engine.index import Query, Scored, StoryIndex, or_pairs
 from bot.engine.reply import Match, Reason, Reply, Status
 from bot.engine.retrieval import Retrieval
-from bot.engine.text import topic_terms, words
+from bot.engine.text import words
 from bot.knowledge.base import Fact, KnowledgeBase, Story
 
 AUTOCOMPLETE_MAX_CHARS = 100
@@ -60,7 +60,7 @@ class Assessment:
     near_miss: str | None  # the curated hint when a "not answered" variant fits at least as well
     unknown: tuple[str, ...]  # question terms the story never uses, that block an answer (see _blocking)
     strays: tuple[str, ...]  # names in the question that the best fact does not involve
-    about: bool  # the best variant shares what the question is about, not only how it asks (see _about)
+    about: bool  # the best variant shares what the question is about, not only how it asks (Query.focus)
 
     def answers(self, m: Matching) -> bool:
         """Answer only a question the story has words for, naming nothing the best fact never involves ("what
@@ -98,15 +98,14 @@ class Engine:
         wider than it is. Otherwise the assessment is exact whatever thresholds decide."""
         facts, near_misses, queries = self._rank(question, story, deciding)
         m = self.matching
-        topic = functools.cache(lambda story_id: topic_terms(queries[story_id].terms))  # each story's reading, once
         offered = tuple(
             r.match()
             for r in facts[: m.max_suggestions]
-            if r.best.score >= m.suggest_threshold and _about(topic(r.story.id), r.best.entry.terms)
+            if r.best.score >= m.suggest_threshold and queries[r.story.id].shares_focus(r.best.entry.terms)
         )
         top = facts[0] if facts else None
         unexplained = top.index.unexplained(queries[top.story.id], top.best.entry.fact) if top else frozenset()
-        near = next((r for r in near_misses if self._blocks(r, top, unexplained, topic(r.story.id))), None)
+        near = next((r for r in near_misses if self._blocks(r, top, unexplained)), None)
         unknown, strays = _unasked(question, top, queries[top.story.id], unexplained) if top else ((), ())
         return Assessment(
             best=top.match() if top else None,
@@ -115,16 +114,15 @@ class Engine:
             near_miss=near.best.entry.says if near else None,
             unknown=unknown,
             strays=strays,
-            about=top is not None and _about(topic(top.story.id), top.best.entry.terms),
+            about=top is not None and queries[top.story.id].shares_focus(top.best.entry.terms),
         )
 
-    def _blocks(self, near: _Ranked, top: _Ranked | None, unexplained: frozenset[str], topic: set[str]) -> bool:
+    def _blocks(self, near: _Ranked, top: _Ranked | None, unexplained: frozenset[str]) -> bool:
         """A near miss declines the question when it fits at least as well as the best fact, or nearly as well
         while naming something the question asks that the fact never mentions ("what are the missiles called").
-        It must share what the question is about, not only how it asks: "how many legs does a spider have" is
-        no question for "How many pages are the guidelines?"."""
+        (It shares what the question is about, or it would not be scored: see :attr:`Query.focus`.)"""
         score = near.best.score
-        if score < self.matching.suggest_threshold or not _about(topic, near.best.entry.terms):
+        if score < self.matching.suggest_threshold:
             return False
         if top is None or score >= top.best.score:
             return True
@@ -262,10 +260,3 @@ def _straying(
         name for pair in (offered() if names else ()) for name, other in (pair, pair[::-1]) if other in explained
     }
     return tuple(sorted(names - options))
-
-
-def _about(topic: set[str], terms: tuple[str, ...]) -> bool:
-    """Whether an entry using ``terms`` shares what the question is about (``topic``: :func:`topic_terms` of the
-    story's reading), not only how it asks ("how many", "who"): only then is it answered, offered or its hint
-    shown. A question that is all asking ("when?") takes any."""
-    return not topic or not topic.isdisjoint(terms)

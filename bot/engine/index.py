@@ -21,7 +21,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
 from bot.engine.groups import Groups
-from bot.engine.text import QUESTION_KINDS, STOPWORDS, Aliases, content_terms, stem, words
+from bot.engine.text import QUESTION_KINDS, STOPWORDS, Aliases, content_terms, focus_terms, stem, words
 from bot.knowledge.base import Fact, Story
 
 # How much a question term counts when the variant lacks it but the fact has it elsewhere.
@@ -44,6 +44,10 @@ class Query:
     text: str  # its terms joined, for character-level comparison
     unknown: tuple[str, ...]  # terms the story never uses: the question asks something it may not cover
     weight: float  # the terms' weights summed, which every recall is a share of
+    focus: tuple[str, ...]  # what it is about (focus_terms): see StoryIndex.search
+
+    def shares_focus(self, terms: Iterable[str]) -> bool:
+        return not self.focus or any(t in self.focus for t in terms)
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,7 +243,8 @@ class StoryIndex:
         and all the index needs of a story reading the question word for word, as most stories do."""
         weighted = {t: self._idf.get(t, self._unknown_idf) for t in terms}
         unknown = tuple(t for t in weighted if t not in self._known)
-        return Query(weighted, " ".join(sorted(weighted)), unknown, sum(weighted.values()))
+        focus = tuple(focus_terms(list(weighted)))
+        return Query(weighted, " ".join(sorted(weighted)), unknown, sum(weighted.values()), focus)
 
     def unexplained(self, query: Query, fact: int) -> frozenset[str]:
         """Question terms that no variant, the answer or the source of the fact uses."""
@@ -248,10 +253,20 @@ class StoryIndex:
     # -- scoring --------------------------------------------------------------------------------------
 
     def search(self, query: Query) -> list[Scored]:
-        """Every entry sharing a term with the question, scored 0-100, best first."""
-        if not query.terms:
-            return []
-        candidates = {k for term in query.terms if term in self._postings for k in self._postings[term][0]}
+        """The candidates, scored 0-100, best first: every variant sharing a term with the question, of a fact
+        one of whose variants shares what it is about (:attr:`Query.focus`), and every near miss sharing that.
+        A fact whose variants share only how the question asks ("how many", "who") is never a candidate, but
+        such a variant of a candidate fact is: when it fits best, the fact is neither answered nor offered."""
+        postings, entries = self._postings, self.entries
+        aimed = {k for term in query.focus if term in postings for k in postings[term][0]}
+        anchored = {entries.fact_of[k] for k in aimed if k not in entries.says}
+        candidates = {
+            k
+            for term in query.terms
+            if term in postings
+            for k in postings[term][0]
+            if (k in aimed if k in entries.says else entries.fact_of[k] in anchored)
+        }
         scored = [Scored(entry, self._score(query, entry)) for entry in map(self.entries.__getitem__, candidates)]
         scored.sort(key=lambda s: s.score, reverse=True)
         return scored

@@ -1,8 +1,10 @@
 """Finding the entries worth scoring, so a question's cost grows far slower than the fact base.
 
 The scorer (:meth:`StoryIndex._score`) stays the judge; this module only decides which entries it must
-see, and for a fact's own variants computes the same score from the same parts. An entry is skipped only
-when an upper bound of its score is below the "bar", the lowest score that could still change the
+see, and for a fact's own variants computes the same score from the same parts. Only candidates count
+(:meth:`StoryIndex.search`): a story, or a fact, none of whose entries uses a term of the question's focus
+(what it is about) is never bounded one by one. An entry is skipped only when an upper bound of its score
+is below the "bar", the lowest score that could still change the
 assessment: the k-th best fact, the best rival citing another sentence (with the engine's own thresholds,
 no lower than the widest margin that matters below the top), the floor under which nothing is answered,
 suggested or denied (:meth:`Engine._floor`), and for near misses what could still block an answer.
@@ -54,7 +56,7 @@ from bot.engine.index import (
     typo_reach,
     variant_recall,
 )
-from bot.engine.text import QUESTION_KINDS, STOPWORDS, content_terms, stem, words
+from bot.engine.text import QUESTION_KINDS, STOPWORDS, content_terms, focus_terms, stem, words
 
 SHORT_WORD = 5  # shorter words are expanded as abbreviations, not corrected as typos
 _FACT_MASK = (1 << 24) - 1
@@ -301,10 +303,11 @@ class Retrieval:
         the bar they raise usually leaves the question's common terms unable to lift any other story to it, and
         then the many stories using only those are never bounded one by one."""
         plain = list(dict.fromkeys(map(sys.intern, content_terms(tokens))))  # a story reading it word for word
+        focus = focus_terms(plain)
         unplain = self._unplain(tokens)
         wanted = set(positions)
         readers = unplain.keys() & wanted
-        rare, common = self._rare(plain)
+        rare, common = self._rare(plain, focus)
         first = {pos for term in rare for pos in self._reach[term][0]} & wanted - readers
         bounds = self._readers(tokens, unplain, readers, queries)
         for pos in first:
@@ -312,9 +315,9 @@ class Retrieval:
                 bounds.append(self._plain_bound(pos, sums, len(plain)))
         bounds.sort()
         self._visit(bounds, plain, found, queries)
-        if self._common_ceiling(common, len(plain)) < found.lowest_bar:
+        if not common or self._common_ceiling(common, len(plain)) < found.lowest_bar:
             return
-        bounds, kind_only = self._stories(plain, wanted - readers - first, found.lowest_bar)
+        bounds, kind_only = self._stories(plain, focus, wanted - readers - first, found.lowest_bar)
         if kind_only is None:
             self._visit(bounds, plain, found, queries)
             return
@@ -354,16 +357,17 @@ class Retrieval:
             index = self.indexes[pos]
             query = index.read([index.correct(w) if w in unplain[pos] else w for w in tokens])
             queries[index.story.id] = query
-            if query.terms:
+            if self._sums(pos, query.focus)[2]:  # else no entry of theirs can be a candidate
                 sums = self._sums(pos, query.terms)
                 recall = sums[0] / query.weight
                 bounds.append((-blend(1.0, recall, 1.0), pos, recall, None, sums))
         return bounds
 
-    def _rare(self, terms: list[str]) -> tuple[list[str], list[str]]:
-        """The question's rarest terms, which together are used by at most the square root of the number of
-        stories, and its other terms any story uses (its kind among them)."""
-        spans = ((self._reach.span(t), t) for t in terms if t in self._reach and not t.startswith("?"))
+    def _rare(self, terms: list[str], focus: list[str]) -> tuple[list[str], list[str]]:
+        """The rarest terms of the question's ``focus`` (but its kind), which together are used by at most the
+        square root of the number of stories; and its other terms any story uses, or none when none of them is
+        in its focus: then no story without a rare term has a candidate."""
+        spans = ((self._reach.span(t), t) for t in focus if t in self._reach and not t.startswith("?"))
         counts = sorted((high - low, t) for (low, high), t in spans)
         budget = math.isqrt(len(self.indexes))
         rare = []
@@ -372,7 +376,8 @@ class Retrieval:
                 break
             budget -= count
             rare.append(term)
-        return rare, [t for t in terms if t in self._reach and t not in rare]
+        common = [t for t in terms if t in self._reach and t not in rare]
+        return rare, common if any(t in focus for t in common) else []
 
     def _plain_bound(self, pos: int, sums: tuple[float, float, int], size: int, kind: str | None = None) -> _Bound:
         """The bound of a story reading the question (of ``size`` terms) word for word, from its :meth:`_sums`;
@@ -396,22 +401,25 @@ class Retrieval:
         return blend(min(1.0, share), recall, 1.0)
 
     def _stories(
-        self, plain: list[str], wanted: set[int], bar: float = 0.0
+        self, plain: list[str], focus: list[str], wanted: set[int], bar: float = 0.0
     ) -> tuple[list[_Bound], tuple[float, Callable[[], list[_Bound]]] | None]:
         """A :data:`_Bound` (minus the best possible score, story, best possible recall, the question's kind if it
         is all the story shares with the question, sums) for every story of ``wanted`` that has a term of the
-        question and reads it word for word (as the terms ``plain``), best first; and the stories sharing only
-        the question's kind (most stories, for "who ..."), as one bound for them all and a way to list them,
-        since most questions never need to. They are bounded from the global term table, all at once, without
-        reading the question; a story bounded below ``bar`` is left out."""
+        question's ``focus`` and reads it word for word (as the terms ``plain``), best first; and, for a question
+        that is all asking ("who?"), the stories sharing only its kind (most stories), as one bound for them all
+        and a way to list them, since most questions never need to. They are bounded from the global term table,
+        all at once, without reading the question; a story bounded below ``bar`` is left out."""
         terms = plain
         kind = next((t for t in terms if t.startswith("?")), None)
         # story -> [weight of the question terms it uses, each one's weight over the least weight an entry using
         # it uses (precision at most), how many]
         tally: dict[int, list[float]] = {}
+        aimed: set[int] = set()  # the stories using a focus term: only they have candidates
         for term in terms:
             if term != kind:
                 stories, weights, leasts = self._reach.get(term, ((), (), ()))
+                if term in focus:
+                    aimed.update(stories)
                 for pos, weight, least in zip(stories, weights, leasts, strict=True):
                     if (row := tally.get(pos)) is None:
                         tally[pos] = [weight, weight / least, 1]
@@ -432,11 +440,12 @@ class Retrieval:
             bound
             for pos, (explained, share, count) in tally.items()
             if share
+            and pos in aimed
             and pos in wanted  # share 0: no entry of theirs uses a question term
             and -(bound := self._plain_bound(pos, (explained, share, count), len(terms)))[0] >= bar
         ]
         bounds.sort()
-        if kind not in self._reach:
+        if kind not in self._reach or kind not in focus:  # a story sharing only the kind has no candidate
             return bounds, None
 
         def kind_only() -> list[_Bound]:
@@ -529,7 +538,10 @@ class Retrieval:
         self, pos: int, query: Query, found: _Found, k: int, *, credit: float, weight: float, similarity: float
     ) -> None:
         """Add near miss ``k`` (sharing ``weight`` of the question, ``similarity`` 0-1 to it; ``credit``: its
-        fact's) when that lifts its recall bound to the bar; its exact recall is worked out only then."""
+        fact's) when that lifts its recall bound to the bar and it is a candidate (see StoryIndex.search); its exact
+        recall is worked out only then."""
+        if not query.shares_focus(self.indexes[pos].entries.terms(k)):
+            return
         precision = weight / self.plans[pos].used[k]
         if blend(precision, near_recall_bound(credit, weight, query.weight), similarity) >= found.near_bar:
             index = self.indexes[pos]
@@ -564,8 +576,11 @@ class Retrieval:
         total, bar, used, says = query.weight, found.lowest_bar, self.plans[pos].used, index.entries.says
         most_credit = OTHER_VARIANT_CREDIT * most * total  # no fact of the story has more
         fact_of, credits = index.entries.fact_of, {}
+        anchored = {fact_of[k] for t in query.focus if t in postings for k in postings[t][0] if k not in says}
         for _, percent, i in close:
             k, similarity = keys[i], percent / 100
+            if k not in says and fact_of[k] not in anchored:
+                continue  # not a candidate (see StoryIndex.search)
             weight = shared[k]
             bound = near_recall_bound if k in says else variant_recall
             if blend(weight / used[k], bound(most_credit, weight, total), similarity) < bar:
@@ -580,7 +595,8 @@ class Retrieval:
 
     def fact_bounds(self, pos: int, query: Query, precise: float) -> dict[int, tuple[float, float, float]]:
         """fact -> the best score its variants can reach, and its near misses (-1: it has none), and its credit
-        (:meth:`StoryIndex.credit`, summed in the same order), for each fact of the story using a question term.
+        (:meth:`StoryIndex.credit`, summed in the same order), for each fact of the story using a focus term (no other
+        has a candidate: see :meth:`StoryIndex.search`).
 
         How each fact uses each term (:meth:`uses`) gives its credit, so its variants' recall at best (their
         own terms count whole); their precision is at most the story's bound (see :meth:`_stories`) and the
@@ -589,22 +605,32 @@ class Retrieval:
         plan = self.plans[pos]
         terms = query.terms.items()
         total = query.weight
+        focus = query.focus
         credits: dict[int, float] = {}
         bagged: dict[int, float] = {}  # fact -> weight of the question terms its variants use
         anywhere: dict[int, float] = {}  # fact -> ... that it uses anywhere, near misses included
+        aimed: set[int] = set()  # facts using a focus term anywhere: only their near misses can be candidates
+        anchored: set[int] = set()  # ... in a variant: only their variants can be
         for term, weight in terms:
+            central = term in focus
             for code in self.uses(pos, term):
                 f, level = code >> 2 & _FACT_MASK, code & 3
                 anywhere[f] = anywhere.get(f, 0.0) + weight
+                if central:
+                    aimed.add(f)
                 if level:
                     credits[f] = credits.get(f, 0.0) + CREDITS[level] * weight
                     if level == 3:
                         bagged[f] = bagged.get(f, 0.0) + weight
+                        if central:
+                            anchored.add(f)
         length = len(query.text)
         out = {}
-        for f, weight in anywhere.items():
+        for f in aimed:
+            weight = anywhere[f]
             variant = near = -1.0
-            if (bag := bagged.get(f)) is not None:
+            if f in anchored:
+                bag = bagged[f]
                 recall = variant_recall(credits[f], bag, total)
                 variant = blend(min(precise, bag / plan.least[f]), recall, plan.similarity(f, length))
             if plan.nears[f] < plan.starts[f + 1]:

@@ -149,12 +149,14 @@ def kind_of(tokens: Sequence[str]) -> str | None:
 _ASKING = frozenset(map(stem, _COUNT_WORDS | _NOUN_KINDS.keys()))
 
 
-def topic_terms(terms: Iterable[str]) -> set[str]:
-    """The terms of a question (:func:`content_terms`) that say what it is about: all but its kind and the words
-    asking for it ("how many", "what city"), which say only what kind of answer it wants."""
-    terms = list(terms)
+def focus_terms(terms: Sequence[str]) -> list[str]:
+    """What a question (its :func:`content_terms`) is about, in order: all but its kind and the words asking for
+    it ("how many", "what city"), which say only what kind of answer it wants; every term of a question that is
+    all asking ("when?"). A fact is weighed for it only when a variant shares one (StoryIndex.search): "how many
+    legs does a spider have" is no question for "How many pages are the guidelines?"."""
     kind = any(t.startswith("?") for t in terms)
-    return {t for t in terms if not t.startswith("?") and t != "how" and not (kind and t in _ASKING)}
+    topic = [t for t in terms if not t.startswith("?") and t != "how" and not (kind and t in _ASKING)]
+    return topic or list(terms)
 
 
 class Aliases:
