@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import gc
+import weakref
 
 import pytest
 
@@ -269,3 +271,15 @@ def test_reload_swaps_good_and_keeps_old_on_bad(knowledge_copy):
     assert result.removed == (f"ncg-guidelines/{first}",)
     assert library.engine is not before
     assert library.engine.kb.revision == result.revision != before.kb.revision
+
+
+def test_the_fact_base_in_use_is_kept_from_the_collector_and_the_old_one_freed(knowledge_copy):
+    """The engine in use is frozen (the cyclic collector never walks it); a reload frees the old one all the same."""
+    library = Library.open(knowledge_copy, Config())
+    assert gc.get_freeze_count() > 0
+    old = weakref.ref(library.engine)
+    facts = knowledge_copy / "ncg-guidelines" / "facts.yaml"
+    facts.write_text(facts.read_text().replace("publisher: Yonhap", "publisher: Yonhap News", 1))
+    assert library.reload().ok
+    assert old() is None
+    assert gc.get_freeze_count() > 0
