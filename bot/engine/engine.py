@@ -94,8 +94,8 @@ class Engine:
         """Rank the facts for ``question`` without deciding; :meth:`answer` and ``storybot tune`` decide.
 
         ``deciding``: for this engine's own thresholds only, so facts that change no reply may be left out
-        (those below :meth:`_floor`, rivals too far behind to matter: see :func:`_reach`) and a margin may read
-        wider than it is. Otherwise the assessment is exact whatever thresholds decide."""
+        (those below :meth:`_floor`, those below ``suggest_threshold`` that only a suggestion could show, rivals
+        too far behind to matter: see :func:`_reach`) and a margin may read wider than it is. Otherwise the assessment is exact whatever thresholds decide."""
         facts, near_misses, queries = self._rank(question, story, deciding)
         m = self.matching
         offered = tuple(
@@ -192,6 +192,7 @@ class Engine:
             near_floor=m.suggest_threshold,
             near_slack=NEAR_MISS_SLACK,
             keep=m.max_suggestions,
+            offer_floor=m.suggest_threshold if deciding else 0.0,
             reach=functools.partial(_reach, m=m) if deciding else lambda top: math.inf,
         )
         return [_Ranked(*pair) for pair in facts], [_Ranked(*pair) for pair in near], queries

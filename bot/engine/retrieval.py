@@ -137,6 +137,7 @@ class _Found:
     near_floor: float  # a near miss below this cannot block an answer
     near_slack: float  # ... nor one this far below the best fact
     keep: int  # how many facts the reply can show
+    offer_floor: float  # ... scoring at least this
     reach: Callable[[float], float]  # top score -> how far behind it a rival still changes a decision (inf: all)
     # (story, fact) -> its best entry as (-score, story, entry, fact): best first when sorted
     facts: dict[tuple[int, int], tuple[float, int, int, int]] = field(default_factory=dict)
@@ -178,7 +179,7 @@ class _Found:
         rival = next((-v for v, s, _, f in ranked[1:] if s != top_story or self.sources[s][f] != top_source), None)
         rival = max(-math.inf if rival is None else rival, self.top - self.reach(self.top))
         if rival > -math.inf:
-            self.bar = max(self.floor, min(-ranked[self.keep - 1][0], rival))
+            self.bar = max(self.floor, min(max(-ranked[self.keep - 1][0], self.offer_floor), rival))
 
 
 class Retrieval:
@@ -275,12 +276,13 @@ class Retrieval:
         near_floor: float,
         near_slack: float,
         keep: int,
+        offer_floor: float = 0.0,
         reach: Callable[[float], float] = lambda top: math.inf,
     ) -> tuple[list[tuple[StoryIndex, Scored]], list[tuple[StoryIndex, Scored]], dict[str, Query]]:
         """Facts (best entry each) and near misses, best first, exact wherever a score can matter: the best
-        ``keep`` facts, and a rival up to ``reach(top)`` behind the best fact scoring ``top``, which must not
-        widen as ``top`` rises, or an entry left out could matter after all."""
-        found = _Found(self.sources, floor, near_floor, near_slack, max(keep, 1), reach, bar=floor)
+        ``keep`` facts scoring ``offer_floor`` or more, and a rival up to ``reach(top)`` behind the best fact
+        scoring ``top``, which must not widen as ``top`` rises, or an entry left out could matter after all."""
+        found = _Found(self.sources, floor, near_floor, near_slack, max(keep, 1), offer_floor, reach, bar=floor)
         queries: dict[str, Query] = {}
         if len(positions) == 1:  # one story: it reads the question itself, typos corrected
             (pos,) = positions
