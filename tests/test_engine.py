@@ -60,6 +60,11 @@ READ_THROUGH = [
     ("what'll the us mobilize under extended deterrence", "extended-deterrence-meaning"),  # contractions
     ("why'd the allies sign the guidelines", "purpose-north-korea-threats"),  # ... of question words too
     ("where'd they sign the guidelines", "signing-place"),
+    ("wtf is the ncg", "ncg-name"),  # chat spellings of question words
+    ("yo who signed it acc to the article", "who-signed"),  # a greeting; "acc to" the article, "according to" it
+    ("the guidelines provide principles and what else", "guidelines-content"),  # "what else" asks for the rest
+    ("what does the integrated way mean in practice", "conventional-support"),  # "in practice" asks what it means
+    ("thanks, where did they sign it?", "signing-place"),  # politeness
     # a choice frames the options in the asker's words: "interview" is a word the story never uses
     ("did the ministry put out a press release or give an interview", "defense-ministry-statement"),
 ]
@@ -69,6 +74,7 @@ DECLINED = [
     "how do i reverse a list in python",
     "how many warheads does pyongyang have",
     "hello",
+    "how do you say thank you in korean",  # "thank you" is what someone says here, not politeness
 ]
 
 

@@ -95,7 +95,8 @@ class Engine:
 
         ``deciding``: for this engine's own thresholds only, so facts that change no reply may be left out
         (those below :meth:`_floor`, those below ``suggest_threshold`` that only a suggestion could show, rivals
-        too far behind to matter: see :func:`_reach`) and a margin may read wider than it is. Otherwise the assessment is exact whatever thresholds decide."""
+        too far behind to matter: see :func:`_reach`) and a margin may read wider than it is. Otherwise the
+        assessment is exact whatever thresholds decide."""
         facts, near_misses, queries = self._rank(question, story, deciding)
         m = self.matching
         offered = tuple(

@@ -26,8 +26,8 @@ STOPWORDS = frozenset(
     not o of off on only or other our ours out over own re s same she should so some such t than that
     the their theirs them themselves there these they this those through to too under up very was
     wasn we were weren what whats which while who whom whose why will with won would y you your yours ok okay
-    hey hi pls please plz thanks thank really actually exactly basically just like mean tell know u ur r wat
-    wht abt bout tho kinda sorta gonna wanna lol whos wheres whens hows im ive
+    hey hi yo pls please plz really actually exactly basically already just like mean tell
+    know u ur r wat wht abt bout tho kinda sorta gonna wanna lol whos wheres whens hows im ive ish
     um uh hmm wait btw idk anyway honestly seriously even stuff thing things something anything someone guys
     yeah yep sure right quick quickly real briefly simply simple short gist
     article story news report piece mention mentions mentioned according
@@ -87,6 +87,7 @@ _MISSPELT = {
     "deos": "does", "dosent": "doesnt", "becuase": "because", "beacuse": "because", "cuz": "because",
     "coz": "because", "wats": "whats", "howd": "how", "actualy": "actually", "realy": "really",
     "basicaly": "basically", "frm": "from", "gona": "gonna", "acording": "according", "artcle": "article",
+    "wtf": "what", "wth": "what",
 }  # fmt: skip
 
 
@@ -208,18 +209,26 @@ _WEEKDAYS = dict.fromkeys("monday tuesday wednesday thursday friday saturday sun
 
 
 # Words that ask nothing after certain others: "what does the article say about Russia" asks what the story
-# tells, not what anyone said; "in Seoul or somewhere else?" offers no topic of its own; nor does "what threats
-# are we talking about".
+# tells, not what anyone said; "in Seoul or somewhere else?" and "nuclear and what else" offer no topic of
+# their own; nor do "what threats are we talking about" and "what does it mean in practice".
 _SAYING = frozenset("say says said tell tells write writes wrote".split())
 _VAGUE = frozenset("or somewhere something someone anything anyone anywhere".split())
-_EMPTY_AFTER = {**dict.fromkeys(_SAYING, _STORY_WORDS), "else": _VAGUE, "come": {"how"}, "talking": {"we", "you"}}
+_EMPTY_AFTER = {
+    **dict.fromkeys(_SAYING, _STORY_WORDS),
+    "else": _VAGUE | {"what", "who"},
+    "come": {"how"},
+    "talking": {"we", "you"},
+    "practice": {"in"},
+}
+# ... and except after certain others: "thanks!" is politeness, "how do you say thank you in Korean" is not.
+_ONLY_AFTER = dict.fromkeys(["thank", "thanks"], _SAYING)
 
 
 # Words that ask nothing before certain others: where in the article ("the first line", "the opening
 # paragraph"; a number after one too: "sentence 3"), "in the first place", and "what sort of" / "type of"
 # (the plural "types of" asks for detail, as near misses use it).
 _PARTS = frozenset("sentence sentences paragraph paragraphs line lines".split())
-_EMPTY_BEFORE = {"first": _PARTS | {"place"}, "opening": _PARTS, "sort": {"of"}, "type": {"of"}}
+_EMPTY_BEFORE = {"first": _PARTS | {"place"}, "opening": _PARTS, "sort": {"of"}, "type": {"of"}, "acc": {"to"}}
 
 
 def _empty_here(tokens: Sequence[str], i: int) -> bool:
@@ -228,10 +237,13 @@ def _empty_here(tokens: Sequence[str], i: int) -> bool:
     after = tokens[i + 1] if i + 1 < len(tokens) else ""
     if word.isdigit():
         return before in _PARTS
+    if word in _ONLY_AFTER:
+        return before not in _ONLY_AFTER[word]
     return before in _EMPTY_AFTER.get(word, ()) or after in _EMPTY_BEFORE.get(word, ())
 
 
-_CONTEXTUAL = frozenset(_EMPTY_AFTER).union(_EMPTY_BEFORE)  # besides numbers, the words _empty_here may drop
+# besides numbers, the words _empty_here may drop
+_CONTEXTUAL = frozenset(_EMPTY_AFTER).union(_EMPTY_BEFORE, _ONLY_AFTER)
 
 
 def content_terms(tokens: Sequence[str]) -> list[str]:
