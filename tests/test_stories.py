@@ -63,3 +63,22 @@ def test_a_second_story_changes_no_answer_of_the_first(engine: Engine, two: Engi
                 )
             )
             assert same or tie, question
+
+
+def test_another_storys_near_miss_must_fit_better_than_the_best_fact(knowledge_copy: Path) -> None:
+    """A near miss says what its own story does not say: tying the best fact of another story it declines
+    nothing, fitting better it does (the question is likelier its story's)."""
+    barrier = knowledge_copy / SAMPLE.name
+    shutil.copytree(SAMPLE, barrier)
+    facts = barrier / "facts.yaml"
+    note = '"How much will the barrier cost to maintain?", "Where were the guidelines signed?", "Who designed it?"'
+    facts.write_text(facts.read_text().replace('["How much will the barrier cost to maintain?"]', f"[{note}]"))
+    two = Engine(load_knowledge(knowledge_copy), Config().matching)
+    tied = two.answer("Where were the guidelines signed?")
+    assert tied.status is Status.ANSWERED and tied.match is not None
+    assert tied.match.fact.id == "signing-place"
+    better = two.answer("Who designed it?")
+    assert (
+        better.status is Status.SUGGESTIONS
+        and better.hint == "The story gives only the $4.3 billion cost of building the barrier."
+    )

@@ -121,13 +121,18 @@ class Engine:
     def _blocks(self, near: _Ranked, top: _Ranked | None, unexplained: frozenset[str]) -> bool:
         """A near miss declines the question when it fits at least as well as the best fact, or nearly as well
         while naming something the question asks that the fact never mentions ("what are the missiles called").
-        (It shares what the question is about, or it would not be scored: see :attr:`Query.focus`.)"""
+        Another story's near miss must fit better than the best fact: it says only what its own story does not
+        say. (It shares what the question is about, or it would not be scored: see :attr:`Query.focus`.)"""
         score = near.best.score
         if score < self.matching.suggest_threshold:
             return False
-        if top is None or score >= top.best.score:
+        if top is None or score > top.best.score:
             return True
-        return score >= top.best.score - NEAR_MISS_SLACK and not unexplained.isdisjoint(near.best.entry.terms)
+        if near.index is not top.index:
+            return False
+        return score == top.best.score or (
+            score >= top.best.score - NEAR_MISS_SLACK and not unexplained.isdisjoint(near.best.entry.terms)
+        )
 
     def answer(self, question: str, story: str | None = None) -> Reply:
         """Answer ``question`` from every story, or from the one named."""

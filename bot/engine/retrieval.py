@@ -143,7 +143,9 @@ class _Found:
     facts: dict[tuple[int, int], tuple[float, int, int, int]] = field(default_factory=dict)
     near: list[tuple[float, int, int]] = field(default_factory=list)
     bar: float = 0.0  # a fact entry scoring below this changes nothing
+    tie_pos: float = math.inf  # ... nor one scoring it in this story or a later one (see may_rank)
     top: float = 0.0
+    top_row: tuple[float, int, int, int] | None = None  # the best fact's, as in ``facts``
     near_bar: float = field(init=False)  # a near miss scoring below this changes nothing
     lowest_bar: float = field(init=False)  # ... and an entry below this, fact or near miss
 
@@ -160,6 +162,8 @@ class _Found:
         if old is None or row < old:
             self.facts[pos, fact] = row
             self.top = max(self.top, score)
+            if self.top_row is None or row < self.top_row:
+                self.top_row = row
             if score > self.bar:
                 self._raise_bar()
             self._bars()
@@ -179,7 +183,28 @@ class _Found:
         rival = next((-v for v, s, _, f in ranked[1:] if s != top_story or self.sources[s][f] != top_source), None)
         rival = max(-math.inf if rival is None else rival, self.top - self.reach(self.top))
         if rival > -math.inf:
-            self.bar = max(self.floor, min(max(-ranked[self.keep - 1][0], self.offer_floor), rival))
+            kth = -ranked[self.keep - 1][0]
+            self.bar = max(self.floor, min(max(kth, self.offer_floor), rival))
+            # a fact tying the bar matters only ahead of the k-th (or at a floor); tying the rival changes no margin
+            if self.bar in (self.floor, self.offer_floor):
+                self.tie_pos = math.inf
+            else:
+                self.tie_pos = ranked[self.keep - 1][1] if self.bar == kth else -1
+
+    def story_bar(self, near: bool) -> float:
+        """The bar an entry of a story must reach: ``lowest_bar``, or ``bar`` when its near misses cannot matter."""
+        return self.lowest_bar if near else self.bar
+
+    def may_top(self, bound: float, pos: int) -> bool:
+        """Whether story ``pos``, none of whose entries scores above ``bound``, could still hold the best fact:
+        only then do its near misses matter, since another story's near miss must fit better than the best fact
+        (:meth:`Engine._blocks`)."""
+        return self.top_row is None or (-bound, pos) < self.top_row[:2]
+
+    def may_rank(self, bound: float, pos: int) -> bool:
+        """Whether a fact of story ``pos`` scoring at most ``bound`` could change a figure: above the bar, or
+        at it ranked ahead of the fact that set it (in story order: many stories may ask one question)."""
+        return bound > self.bar or (bound == self.bar and pos < self.tie_pos)
 
 
 class Retrieval:
@@ -341,12 +366,15 @@ class Retrieval:
         for done, (negated, pos, recall, kind, sums) in enumerate(bounds):
             if -negated < found.lowest_bar or -negated < down_to:
                 return done
+            near = found.may_top(-negated, pos)
+            if not near and not found.may_rank(-negated, pos):
+                continue
             index = self.indexes[pos]
-            if kind is not None and not self._kind_may_reach(pos, kind, recall, plain_text, found.lowest_bar):
+            if kind is not None and not self._kind_may_reach(pos, kind, recall, plain_text, found.story_bar(near)):
                 continue
             query = queries.get(index.story.id) or index.weigh(plain)
             queries[index.story.id] = query
-            self._search(pos, query, found, sums)
+            self._search(pos, query, found, sums, near=near)
         return len(bounds)
 
     def _readers(
@@ -477,34 +505,37 @@ class Retrieval:
         best = process.extractOne(text, texts, scorer=fuzz.ratio, score_cutoff=cutoff)
         return need <= 1 and best is not None
 
-    def _search(self, pos: int, query: Query, found: _Found, sums: tuple[float, float, int] | None = None) -> None:
+    def _search(
+        self, pos: int, query: Query, found: _Found, sums: tuple[float, float, int] | None = None, *, near: bool = True
+    ) -> None:
         """Score the story's entries that share a term with the question, best bound first, while it matters.
 
         Facts first (:meth:`fact_bounds`); a fact whose bound reaches the bar has the similarity of its variants
         (and of its near misses) to the question found in one C call, which leaves out those too dissimilar to
         reach the bar, and the rest scored. When the question's words alone lift no entry of the story to the
         bar (a weak or off-topic question), one C call over all the story's candidates keeps the similar ones
-        first. ``sums``: :meth:`_sums`, when the caller has them."""
+        first. ``sums``: :meth:`_sums`, when the caller has them; ``near``: whether its near misses can matter
+        (:meth:`_Found.may_top`)."""
         if not query.terms:
             return
         used, share, _ = sums or self._sums(pos, query.terms)
         most = used / query.weight  # best recall in the story
         precise = min(1.0, share)
-        need = (found.lowest_bar - blend(precise, most, 0.0)) / (100 * STRING_WEIGHT)
+        need = (found.story_bar(near) - blend(precise, most, 0.0)) / (100 * STRING_WEIGHT)
         if need > 1:
             return
         if need > 0:
-            self._search_similar(pos, query, found, need, most)
+            self._search_similar(pos, query, found, need, most, near=near)
             return
         bounds = self.fact_bounds(pos, query, precise)
-        lowest = found.lowest_bar
-        for negated, f in sorted((-max(v, n), f) for f, (v, n, _) in bounds.items() if max(v, n) >= lowest):
-            if -negated < found.lowest_bar:
+        reach = {f: max(v, n) if near else v for f, (v, n, _) in bounds.items()}
+        for negated, f in sorted((-b, f) for f, b in reach.items() if b >= found.story_bar(near)):
+            if -negated < found.story_bar(near):
                 break
-            variant, near, _ = bounds[f]
+            variant, near_miss, _ = bounds[f]
             if variant >= found.bar:
                 self._score_variants(pos, query, found, f, bounds[f])
-            if near >= found.near_bar:
+            if near and near_miss >= found.near_bar:
                 self._score_near_misses(pos, query, found, f, bounds[f])
 
     def _score_variants(
@@ -562,11 +593,12 @@ class Retrieval:
         shared = self._shared(pos, query, start, end)
         return [(start + i, similarity / 100, shared[start + i]) for _, similarity, i in close if start + i in shared]
 
-    def _search_similar(self, pos: int, query: Query, found: _Found, need: float, most: float) -> None:
+    def _search_similar(self, pos: int, query: Query, found: _Found, need: float, most: float, *, near: bool) -> None:
         """A weak question for this story: its words alone lift no entry to the bar. One C call keeps the
         candidates similar enough (``need``, 0-1) to make up the difference, with their similarities; of those,
         only the ones reaching the bar with the most credit the story could give (every term it uses, ``most``
-        of the question, at a variant's credit) have their facts' credit worked out, and are scored."""
+        of the question, at a variant's credit) have their facts' credit worked out, and are scored; near misses
+        only when they can matter (``near``)."""
         index = self.indexes[pos]
         postings = index._postings
         keys = list(set().union(*(postings[t][0] for t in query.terms if t in postings)))  # in C
@@ -575,14 +607,14 @@ class Retrieval:
         if not close:
             return  # as for most stories: then their weights are not worth summing
         shared = self._shared(pos, query, 0, len(index.entries))
-        total, bar, used, says = query.weight, found.lowest_bar, self.plans[pos].used, index.entries.says
+        total, bar, used, says = query.weight, found.story_bar(near), self.plans[pos].used, index.entries.says
         most_credit = OTHER_VARIANT_CREDIT * most * total  # no fact of the story has more
         fact_of, credits = index.entries.fact_of, {}
         anchored = {fact_of[k] for t in query.focus if t in postings for k in postings[t][0] if k not in says}
         for _, percent, i in close:
             k, similarity = keys[i], percent / 100
-            if k not in says and fact_of[k] not in anchored:
-                continue  # not a candidate (see StoryIndex.search)
+            if (k not in says and fact_of[k] not in anchored) or (k in says and not near):
+                continue  # not a candidate (see StoryIndex.search), or a near miss that cannot matter
             weight = shared[k]
             bound = near_recall_bound if k in says else variant_recall
             if blend(weight / used[k], bound(most_credit, weight, total), similarity) < bar:
