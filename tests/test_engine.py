@@ -11,6 +11,7 @@ import pytest
 from bot.config import Config
 from bot.engine import Reason, Status
 from bot.engine.engine import AUTOCOMPLETE_MAX_CHARS, Assessment
+from bot.engine.text import Aliases, words
 from bot.library import Library
 
 ANSWERED = [
@@ -101,6 +102,21 @@ def test_a_word_two_letters_from_a_story_word_is_a_typo_only_when_long(engine):
     assert index.correct("invented") == "invented" and index.correct("monument") == "monument"
     assert index.correct("culmnatoin") == "culmination"
     assert not engine.answer("who invented the atomic bomb").suggestions
+
+
+def test_a_short_word_abbreviates_only_a_word_the_story_uses_often(engine):
+    """ "decl" is the story's "declaration"; "subs" is no "substance", which one variant uses once."""
+    index = next(iter(engine._indexes.values()))
+    assert index.correct("decl") == "declaration"
+    assert index.correct("subs") == "subs" and index.correct("hard") == "hard"
+    assert engine.answer("which strategic assets showed up, subs or bombers?").status is not Status.ANSWERED
+
+
+def test_an_alias_matches_a_function_word_only_as_written():
+    """ "accord" names the guidelines; "according to" is not about them."""
+    aliases = Aliases({"guidelines": ["accord"], "south korea": ["s korea"]})
+    assert aliases.apply(words("according to the accords")) == ["according", "to", "the", "guidelines"]
+    assert aliases.apply(words("s korea")) == ["south_korea"]
 
 
 def test_a_word_the_story_never_uses_blocks_outside_a_choice(engine):

@@ -32,6 +32,7 @@ RECALL_BETA = 2.0  # recall (the question is explained) matters more than precis
 STRING_WEIGHT = 0.3  # character-level similarity, for word order and what stems miss
 KIND_WEIGHT = 2.0  # a who/when/where/why/how-many question term weighs like a rare word
 ABBREVIATION_SHARE = 0.75  # "def" -> "defense" only when that word family has this share of the candidates
+ABBREVIATION_USES = 3  # ... and is used this often: "subs" is no "substance", "hard" no "hardware"
 UNKNOWN_WEIGHT = 1.5  # words the story never uses weigh this much more than its rarest word
 CREDITS = (0.0, SOURCE_CREDIT, ANSWER_CREDIT, OTHER_VARIANT_CREDIT)  # by StoryIndex.level
 
@@ -214,7 +215,8 @@ class StoryIndex:
         return found[0] if found else word
 
     def _expand(self, short: str) -> str:
-        """The story word a short unknown word abbreviates, when one family of words clearly dominates."""
+        """The story word a short unknown word abbreviates, when one family of words clearly dominates and the
+        story uses it often."""
         families: Counter[str] = Counter()
         for w in self._spellable.get(short[0], ()):
             if w.startswith(short) and len(w) >= len(short) + 3:
@@ -222,7 +224,7 @@ class StoryIndex:
         if not families:
             return short
         family, count = families.most_common(1)[0]
-        if count < ABBREVIATION_SHARE * families.total():
+        if count < ABBREVIATION_SHARE * families.total() or count < ABBREVIATION_USES:
             return short
         return max((w for w in self._spellable[short[0]] if stem(w) == family), key=self.vocabulary.__getitem__)
 

@@ -56,7 +56,7 @@ from bot.engine.index import (
     typo_reach,
     variant_recall,
 )
-from bot.engine.text import QUESTION_KINDS, STOPWORDS, content_terms, focus_terms, stem, words
+from bot.engine.text import QUESTION_KINDS, STOPWORDS, alias_form, content_terms, focus_terms, stem, words
 
 SHORT_WORD = 5  # shorter words are expanded as abbreviations, not corrected as typos
 _FACT_MASK = (1 << 24) - 1
@@ -238,7 +238,7 @@ class Retrieval:
         )
         self._facts_by_term = Groups("q", ((term, (codes,)) for term, codes in facts_by_term.items()))
         self._spell_owners = Groups("i", ((w, (sorted(p),)) for w, p in spellable.items()))  # word -> its stories
-        self._alias_owners = Groups("i", ((w, (sorted(p),)) for w, p in aliased.items()))  # by stem
+        self._alias_owners = Groups("i", ((w, (sorted(p),)) for w, p in aliased.items()))  # by alias_form
         by_letter: dict[str, list[str]] = defaultdict(list)
         by_shape: dict[tuple[str, int], list[str]] = defaultdict(list)
         for word in sorted(spellable):
@@ -267,7 +267,7 @@ class Retrieval:
                     out[p] = set()
         for word in tokens:
             stemmed = stem(word)
-            for p in self._alias_owners.get(stemmed, ((),))[0]:
+            for p in self._alias_owners.get(alias_form(word), ((),))[0]:
                 out.setdefault(p, set())
             if len(word) < 3 or not word.isalpha() or word in STOPWORDS or word in QUESTION_KINDS:
                 continue

@@ -160,10 +160,16 @@ def focus_terms(terms: Sequence[str]) -> list[str]:
     return topic or list(terms)
 
 
+def alias_form(word: str) -> str:
+    """How an alias phrase matches a word: by its stem, but a function word as written."""
+    return word if word in STOPWORDS else stem(word)
+
+
 class Aliases:
     """A story's phrase table: every listed phrase becomes its canonical phrase's single term.
 
-    Phrases match on word stems, so "nuclear consultive groups" still finds "nuclear consultative group".
+    Phrases match on word stems, so "nuclear consultive groups" still finds "nuclear consultative group";
+    function words only as written, so "according to" is no "accord".
     """
 
     def __init__(self, table: Mapping[str, Iterable[str]]) -> None:
@@ -171,14 +177,14 @@ class Aliases:
         for canonical, phrases in table.items():
             term = "_".join(words(canonical))
             for phrase in (canonical, *phrases):
-                if key := tuple(map(stem, words(phrase))):
+                if key := tuple(map(alias_form, words(phrase))):
                     self._phrases[key] = term
         self._longest = max(map(len, self._phrases), default=0)
         self._starts = frozenset(key[0] for key in self._phrases)  # most words start no phrase: one lookup each
 
     def apply(self, tokens: Sequence[str]) -> list[str]:
         """Replace every aliased phrase, longest first, by its canonical term."""
-        stems = [stem(t) for t in tokens]
+        stems = [alias_form(t) for t in tokens]
         out: list[str] = []
         i = 0
         while i < len(tokens):
@@ -210,7 +216,7 @@ _WEEKDAYS = dict.fromkeys("monday tuesday wednesday thursday friday saturday sun
 
 # Words that ask nothing after certain others: "what does the article say about Russia" asks what the story
 # tells, not what anyone said; "in Seoul or somewhere else?" and "nuclear and what else" offer no topic of
-# their own; nor do "what threats are we talking about" and "what does it mean in practice".
+# their own; nor do "what threats are we talking about", "what does it mean in practice" and "the term".
 _SAYING = frozenset("say says said tell tells write writes wrote".split())
 _VAGUE = frozenset("or somewhere something someone anything anyone anywhere".split())
 _EMPTY_AFTER = {
@@ -219,6 +225,7 @@ _EMPTY_AFTER = {
     "come": {"how"},
     "talking": {"we", "you"},
     "practice": {"in"},
+    "term": {"the"},
 }
 # ... and except after certain others: "thanks!" is politeness, "how do you say thank you in Korean" is not.
 _ONLY_AFTER = dict.fromkeys(["thank", "thanks"], _SAYING)
