@@ -4,11 +4,12 @@ The scorer (:meth:`StoryIndex._score`) stays the judge; this module only decides
 see, and for a fact's own variants computes the same score from the same parts. Only candidates count
 (:meth:`StoryIndex.search`): a story, or a fact, none of whose entries uses a term of the question's focus
 (what it is about) is never bounded one by one. An entry is skipped only when an upper bound of its score
-is below the "bar", the lowest score that could still change the
-assessment: the k-th best fact, the best rival citing another sentence (with the engine's own thresholds,
-no lower than the widest margin that matters below the top), the floor under which nothing is answered,
-suggested or denied (:meth:`Engine._floor`), and for near misses what could still block an answer.
-Bounds, from loosest to tightest:
+is below the "bar", the lowest score that could still change the assessment: the k-th best fact, the best
+rival citing another sentence (with the engine's own thresholds, no lower than the widest margin that
+matters below the top), the floor under which nothing is answered, suggested or denied
+(:meth:`Engine._floor`), and for near misses what could still block an answer, in a story that could still
+hold the best fact. A story that can only tie the bar, behind the fact that set it in story order, is
+skipped too: many stories may ask one question word for word. Bounds, from loosest to tightest:
 
 - the stories using none of the question's rarest terms, together: the same, with each of its other terms
   at the most weight and precision any story gives it;
@@ -143,7 +144,7 @@ class _Found:
     facts: dict[tuple[int, int], tuple[float, int, int, int]] = field(default_factory=dict)
     near: list[tuple[float, int, int]] = field(default_factory=list)
     bar: float = 0.0  # a fact entry scoring below this changes nothing
-    tie_pos: float = math.inf  # ... nor one scoring it in this story or a later one (see may_rank)
+    tie_pos: float = math.inf  # ... nor one scoring it in a story at this position or later (see may_rank)
     top: float = 0.0
     top_row: tuple[float, int, int, int] | None = None  # the best fact's, as in ``facts``
     near_bar: float = field(init=False)  # a near miss scoring below this changes nothing
@@ -359,8 +360,9 @@ class Retrieval:
     def _visit(
         self, bounds: list[_Bound], plain: list[str], found: _Found, queries: dict[str, Query], down_to: float = 0.0
     ) -> int:
-        """Search the stories best bound first, until the rest cannot reach the bar (or ``down_to``); return
-        how many of ``bounds`` were passed. A story not in ``queries`` reads the question word for word, as the
+        """Search the stories best bound first, until the rest cannot reach the bar (or ``down_to``), but those
+        that can change nothing (:meth:`_Found.may_top`, :meth:`_Found.may_rank`); return how many of ``bounds``
+        were passed. A story not in ``queries`` reads the question word for word, as the
         terms ``plain``: :meth:`_unplain` must name every story whose own reading could differ."""
         plain_text = " ".join(sorted(plain))
         for done, (negated, pos, recall, kind, sums) in enumerate(bounds):
