@@ -43,7 +43,7 @@ class Library:
     def open(cls, knowledge_dir: Path, config: Config) -> Library:
         """Load the fact base; raise :class:`FileErrors` when it is not valid."""
         library = cls(knowledge_dir, config, cls._build(knowledge_dir, config))
-        gc.freeze()  # see _settle: nothing but the fact base has been built yet
+        gc.freeze()  # see _settle; there is no older fact base to collect first
         return library
 
     @staticmethod

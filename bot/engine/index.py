@@ -48,6 +48,7 @@ class Query:
     focus: tuple[str, ...]  # what it is about (focus_terms): see StoryIndex.search
 
     def shares_focus(self, terms: Iterable[str]) -> bool:
+        """Whether an entry using ``terms`` shares what the question is about."""
         return not self.focus or any(t in self.focus for t in terms)
 
 
