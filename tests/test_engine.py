@@ -65,6 +65,7 @@ READ_THROUGH = [
     ("yo who signed it acc to the article", "who-signed"),  # a greeting; "acc to" the article, "according to" it
     ("the guidelines provide principles and what else", "guidelines-content"),  # "what else" asks for the rest
     ("what does the integrated way mean in practice", "conventional-support"),  # "in practice" asks what it means
+    ("what does milestone mean in this context", "milestone"),  # so does "in this context"
     ("thanks, where did they sign it?", "signing-place"),  # politeness
     # a choice frames the options in the asker's words: "interview" is a word the story never uses
     ("did the ministry put out a press release or give an interview", "defense-ministry-statement"),

@@ -216,7 +216,8 @@ _WEEKDAYS = dict.fromkeys("monday tuesday wednesday thursday friday saturday sun
 
 # Words that ask nothing after certain others: "what does the article say about Russia" asks what the story
 # tells, not what anyone said; "in Seoul or somewhere else?" and "nuclear and what else" offer no topic of
-# their own; nor do "what threats are we talking about", "what does it mean in practice" and "the term".
+# their own; nor do "what threats are we talking about", "what does it mean in practice" (or "in this
+# context") and "the term".
 _SAYING = frozenset("say says said tell tells write writes wrote".split())
 _VAGUE = frozenset("or somewhere something someone anything anyone anywhere".split())
 _EMPTY_AFTER = {
@@ -226,6 +227,7 @@ _EMPTY_AFTER = {
     "talking": {"we", "you"},
     "practice": {"in"},
     "term": {"the"},
+    "context": {"this"},
 }
 # ... and except after certain others: "thanks!" is politeness, "how do you say thank you in Korean" is not.
 _ONLY_AFTER = dict.fromkeys(["thank", "thanks"], _SAYING)
