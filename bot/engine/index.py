@@ -238,7 +238,7 @@ class StoryIndex:
         words cannot correct any of them)."""
         terms = dict.fromkeys(map(sys.intern, content_terms(self.aliases.apply(tokens))))  # a built index's own
         # "bilateral or multilateral?": an alternative the story never uses is an offered option, not a topic.
-        offered = _alternatives(tokens, self._known)
+        offered = unknown_options(or_pairs(tokens), self._known)
         return self.weigh(t for t in terms if t not in offered)
 
     def weigh(self, terms: Iterable[str]) -> Query:
@@ -350,10 +350,11 @@ def blend(precision: float, recall: float, similarity: float) -> float:
     return 100 * ((1 - STRING_WEIGHT) * f + STRING_WEIGHT * similarity)
 
 
-def _alternatives(tokens: Sequence[str], known: frozenset[str]) -> set[str]:
-    """Stems the story never uses, offered beside one it does: "bilateral or multilateral", "a minister or a
-    general". Two unknown alternatives ("subs or bombers") are the question's topic and stay."""
-    return {right if left in known else left for left, right in or_pairs(tokens) if (left in known) != (right in known)}
+def unknown_options(pairs: Iterable[tuple[str, str]], known: frozenset[str]) -> set[str]:
+    """Stems the story never uses, offered beside one it does (``pairs``: :func:`or_pairs`): "bilateral or
+    multilateral", "a minister or a general". Two unknown alternatives ("subs or bombers") are the question's
+    topic and stay."""
+    return {right if left in known else left for left, right in pairs if (left in known) != (right in known)}
 
 
 def or_pairs(tokens: Sequence[str]) -> list[tuple[str, str]]:

@@ -55,6 +55,7 @@ from bot.engine.index import (
     near_recall_bound,
     or_pairs,
     typo_reach,
+    unknown_options,
     variant_recall,
 )
 from bot.engine.text import QUESTION_KINDS, STOPWORDS, alias_form, content_terms, focus_terms, stem, words
@@ -264,7 +265,7 @@ class Retrieval:
         out: dict[int, set[str]] = {}
         if pairs := or_pairs(tokens):
             for p, index in enumerate(self.indexes):
-                if any((left in index._known) != (right in index._known) for left, right in pairs):
+                if unknown_options(pairs, index._known):
                     out[p] = set()
         for word in tokens:
             stemmed = stem(word)
