@@ -62,7 +62,7 @@ def _exhaustive_rank(engine: Engine):
             ordered = sorted(rows, key=lambda v: (-v[0], v[1], v[2]))
             return [_Ranked(indexes[p], Scored(indexes[p].entries[k], s)) for s, p, k in ordered]
 
-        return ranked(facts.values()), ranked(near), queries
+        return ranked(facts.values()), ranked(near), queries, None
 
     return rank
 

@@ -50,6 +50,10 @@ class _Ranked:
         return Match(self.story, self.fact, round(self.best.score, 1), self.best.entry.question)
 
 
+# facts (best entry each) and near misses, best first, and each story's reading of the question
+_Ranking = tuple[list[_Ranked], list[_Ranked], dict[str, Query]]
+
+
 @dataclass(frozen=True, slots=True)
 class Assessment:
     """How a question ranks the facts, before the answer threshold and margin are applied."""
@@ -95,9 +99,18 @@ class Engine:
 
         ``deciding``: for this engine's own thresholds only, so facts that change no reply may be left out
         (those below :meth:`_floor`, those below ``suggest_threshold`` that only a suggestion could show, rivals
-        too far behind to matter: see :func:`_reach`) and a margin may read wider than it is. Otherwise the
-        assessment is exact whatever thresholds decide."""
-        facts, near_misses, queries = self._rank(question, story, deciding)
+        too far behind to matter: see :func:`_reach`) and a margin may read wider than it is. The facts only
+        suggestions need are ranked only when the best fact is not answered after all; when it is, the
+        suggestions may be wrong. Otherwise the assessment is exact whatever thresholds decide."""
+        facts, near_misses, queries, rest = self._rank(question, story, deciding)
+        found = self._assessment(question, facts, near_misses, queries)
+        if rest is not None and not found.answers(self.matching):
+            found = self._assessment(question, *rest())
+        return found
+
+    def _assessment(
+        self, question: str, facts: list[_Ranked], near_misses: list[_Ranked], queries: dict[str, Query]
+    ) -> Assessment:
         m = self.matching
         offered = tuple(
             r.match()
@@ -186,11 +199,12 @@ class Engine:
 
     def _rank(
         self, question: str, story: str | None, deciding: bool = False
-    ) -> tuple[list[_Ranked], list[_Ranked], dict[str, Query]]:
-        """The best entry per fact, facts and near misses apart, best first; and each story's reading."""
+    ) -> tuple[list[_Ranked], list[_Ranked], dict[str, Query], Callable[[], _Ranking] | None]:
+        """The best entry per fact, facts and near misses apart, best first; each story's reading; and, when
+        deciding, a way to rank the facts only suggestions need, if any were left out."""
         m = self.matching
         positions = [self._positions[story]] if story else range(len(self._positions))
-        facts, near, queries = self._retrieval.rank(
+        ranking, rest = self._retrieval.rank(
             question,
             positions,
             max_words=m.max_question_words,
@@ -200,8 +214,10 @@ class Engine:
             keep=m.max_suggestions,
             offer_floor=m.suggest_threshold if deciding else 0.0,
             reach=functools.partial(_reach, m=m) if deciding else lambda top: math.inf,
+            answering=deciding,
         )
-        return [_Ranked(*pair) for pair in facts], [_Ranked(*pair) for pair in near], queries
+        as_ranked = lambda r: ([_Ranked(*p) for p in r[0]], [_Ranked(*p) for p in r[1]], r[2])  # noqa: E731
+        return *as_ranked(ranking), (lambda: as_ranked(rest())) if rest else None
 
     @staticmethod
     def _margin(ranked: list[_Ranked]) -> float:

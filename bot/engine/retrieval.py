@@ -32,6 +32,7 @@ checks that the bounds hold and that assessments and replies equal exhaustive sc
 from __future__ import annotations
 
 import bisect
+import functools
 import math
 import sys
 from array import array
@@ -66,6 +67,8 @@ _STORY_SHIFT = 26  # a (story, fact, level) is stored as one integer: story << 2
 # minus the best possible score (so a plain sort puts the best first, then by story), story, best possible recall,
 # kind only, and the sums :meth:`Retrieval._sums` gives for the story's reading of the question
 _Bound = tuple[float, int, float, str | None, tuple[float, float, int]]
+# facts (best entry each) and near misses, best first, and each story's reading of the question
+Ranking = tuple[list[tuple[StoryIndex, Scored]], list[tuple[StoryIndex, Scored]], dict[str, Query]]
 
 
 class _StoryPlan:
@@ -132,7 +135,12 @@ class _StoryPlan:
 
 @dataclass(slots=True)
 class _Found:
-    """What one question has found so far; it knows the bar below which nothing matters."""
+    """What one question has found so far; it knows the bar below which nothing matters.
+
+    A search for an answer only (``answering``) visits only what could change whether the best fact is
+    answered (``visit_bar``: the keep of one), and notes what it left that a suggestion could still show
+    (``deferred``); every entry it does score is scored in full, against the exact bar, and each fact's or
+    story's work is noted (``done``), so a second search for the suggestions does only what the first left."""
 
     sources: list[list[str]]  # story -> fact -> source sentence, for finding the rival
     floor: float  # a fact scoring below this cannot be answered, suggested or deny an answer as a rival
@@ -141,22 +149,30 @@ class _Found:
     keep: int  # how many facts the reply can show
     offer_floor: float  # ... scoring at least this
     reach: Callable[[float], float]  # top score -> how far behind it a rival still changes a decision (inf: all)
+    answering: bool = False
     # (story, fact) -> its best entry as (-score, story, entry, fact): best first when sorted
     facts: dict[tuple[int, int], tuple[float, int, int, int]] = field(default_factory=dict)
-    near: list[tuple[float, int, int]] = field(default_factory=list)
+    near: dict[tuple[int, int], float] = field(default_factory=dict)  # (story, entry) -> score
     bar: float = 0.0  # a fact entry scoring below this changes nothing
     tie_pos: float = math.inf  # ... nor one scoring it in a story at this position or later (see may_rank)
+    visit_bar: float = 0.0  # ... or nothing but suggestions, when answering (and tie_pos for it)
+    visit_tie: float = math.inf
+    deferred: bool = False  # whether something was left that only suggestions could show
+    done: set[tuple[int, int]] = field(default_factory=set)  # (story, fact << 1 | near misses), (story, -1): all
+    fact_bounds: dict[int, dict[int, tuple[float, float, float]]] = field(default_factory=dict)  # story -> ...
     top: float = 0.0
     top_row: tuple[float, int, int, int] | None = None  # the best fact's, as in ``facts``
     near_bar: float = field(init=False)  # a near miss scoring below this changes nothing
     lowest_bar: float = field(init=False)  # ... and an entry below this, fact or near miss
+    lowest_visit: float = field(init=False)  # ... as visit_bar
 
     def __post_init__(self) -> None:
+        self.visit_bar = self.bar
         self._bars()
 
     def add(self, pos: int, index: StoryIndex, k: int, score: float) -> None:
         if k in index.entries.says:
-            self.near.append((score, pos, k))
+            self.near[pos, k] = score
             return
         fact = index.entries.fact_of[k]
         row = (-score, pos, k, fact)
@@ -173,25 +189,36 @@ class _Found:
     def _bars(self) -> None:
         self.near_bar = max(self.near_floor, self.top - self.near_slack)
         self.lowest_bar = min(self.bar, self.near_bar)
+        self.lowest_visit = min(self.visit_bar, self.near_bar)
 
     def _raise_bar(self) -> None:
         """The k-th best fact and the best rival of the top fact (or ``reach`` behind it): an entry below both
         changes no figure (no decision)."""
-        if len(self.facts) < self.keep:
-            return
         ranked = sorted(self.facts.values())
         _, top_story, _, top_fact = ranked[0]
         top_source = self.sources[top_story][top_fact]
         rival = next((-v for v, s, _, f in ranked[1:] if s != top_story or self.sources[s][f] != top_source), None)
         rival = max(-math.inf if rival is None else rival, self.top - self.reach(self.top))
-        if rival > -math.inf:
-            kth = -ranked[self.keep - 1][0]
-            self.bar = max(self.floor, min(max(kth, self.offer_floor), rival))
-            # a fact tying the bar matters only ahead of the k-th (or at a floor); tying the rival changes no margin
-            if self.bar in (self.floor, self.offer_floor):
-                self.tie_pos = math.inf
-            else:
-                self.tie_pos = ranked[self.keep - 1][1] if self.bar == kth else -1
+        if rival == -math.inf:
+            return
+        if len(ranked) >= self.keep:
+            self.bar, self.tie_pos = self._level(ranked, rival, self.keep)
+        self.visit_bar, self.visit_tie = self._level(ranked, rival, 1) if self.answering else (self.bar, self.tie_pos)
+
+    def _level(self, ranked: list[tuple[float, int, int, int]], rival: float, keep: int) -> tuple[float, float]:
+        """The bar for a reply showing ``keep`` facts, and the position from which a fact tying it changes nothing."""
+        kth = -ranked[keep - 1][0]
+        bar = max(self.floor, min(max(kth, self.offer_floor), rival))
+        # a fact tying the bar matters only ahead of the k-th (or at a floor); tying the rival changes no margin
+        if bar in (self.floor, self.offer_floor):
+            return bar, math.inf
+        return bar, ranked[keep - 1][1] if bar == kth else -1
+
+    def settle(self) -> None:
+        """Look for the suggestions too: from now on, visit everything that can change a figure."""
+        self.answering = False
+        self.visit_bar, self.visit_tie = self.bar, self.tie_pos
+        self._bars()
 
     def story_bar(self, near: bool) -> float:
         """The bar an entry of a story must reach: ``lowest_bar``, or ``bar`` when its near misses cannot matter."""
@@ -203,10 +230,12 @@ class _Found:
         (:meth:`Engine._blocks`)."""
         return self.top_row is None or (-bound, pos) < self.top_row[:2]
 
-    def may_rank(self, bound: float, pos: int) -> bool:
+    def may_rank(self, bound: float, pos: int, *, visit: bool = False) -> bool:
         """Whether a fact of story ``pos`` scoring at most ``bound`` could change a figure: above the bar, or
-        at it ranked ahead of the fact that set it (in story order: many stories may ask one question)."""
-        return bound > self.bar or (bound == self.bar and pos < self.tie_pos)
+        at it ranked ahead of the fact that set it (in story order: many stories may ask one question);
+        ``visit``: a figure an answer needs, when answering."""
+        bar, tie = (self.visit_bar, self.visit_tie) if visit else (self.bar, self.tie_pos)
+        return bound > bar or (bound == bar and pos < tie)
 
 
 class Retrieval:
@@ -305,28 +334,48 @@ class Retrieval:
         keep: int,
         offer_floor: float = 0.0,
         reach: Callable[[float], float] = lambda top: math.inf,
-    ) -> tuple[list[tuple[StoryIndex, Scored]], list[tuple[StoryIndex, Scored]], dict[str, Query]]:
+        answering: bool = False,
+    ) -> tuple[Ranking, Callable[[], Ranking] | None]:
         """Facts (best entry each) and near misses, best first, exact wherever a score can matter: the best
         ``keep`` facts scoring ``offer_floor`` or more, and a rival up to ``reach(top)`` behind the best fact
-        scoring ``top``, which must not widen as ``top`` rises, or an entry left out could matter after all."""
-        found = _Found(self.sources, floor, near_floor, near_slack, max(keep, 1), offer_floor, reach, bar=floor)
+        scoring ``top``, which must not widen as ``top`` rises, or an entry left out could matter after all.
+
+        ``answering``: only the best fact and its rivals are exact, and with them comes a way to rank the rest
+        (None when nothing was left), for when the best fact is not answered after all and the reply shows
+        suggestions instead."""
+        found = _Found(
+            self.sources, floor, near_floor, near_slack, max(keep, 1), offer_floor, reach, answering, bar=floor
+        )
         queries: dict[str, Query] = {}
         if len(positions) == 1:  # one story: it reads the question itself, typos corrected
             (pos,) = positions
             index = self.indexes[pos]
             query = queries[index.story.id] = index.query(question, max_words)
-            self._search(pos, query, found)
+            search = functools.partial(self._search, pos, query, found)
         else:
-            self._visit_all(words(question)[:max_words], positions, found, queries)
+            search = self._visit_all(words(question)[:max_words], positions, found, queries)
+        search()
+
+        def rest() -> Ranking:
+            found.settle()
+            search()
+            return self._ranking(found, queries)
+
+        return self._ranking(found, queries), rest if found.deferred else None
+
+    def _ranking(self, found: _Found, queries: dict[str, Query]) -> Ranking:
         ranked = [(-negated, p, k) for negated, p, k, _ in sorted(found.facts.values())]
-        near = sorted(found.near, key=lambda v: (-v[0], v[1], v[2]))
+        near = sorted(((s, p, k) for (p, k), s in found.near.items()), key=lambda v: (-v[0], v[1], v[2]))
         as_pairs = lambda rows: [  # noqa: E731
             (self.indexes[p], Scored(self.indexes[p].entries[k], s)) for s, p, k in rows
         ]
         return as_pairs(ranked), as_pairs(near), queries
 
-    def _visit_all(self, tokens: list[str], positions: Sequence[int], found: _Found, queries: dict[str, Query]) -> None:
-        """Search the stories at ``positions`` (two or more) best bound first, while they can reach the bar.
+    def _visit_all(
+        self, tokens: list[str], positions: Sequence[int], found: _Found, queries: dict[str, Query]
+    ) -> Callable[[], None]:
+        """The search of the stories at ``positions`` (two or more), best bound first, while they can reach the
+        bar; it reads the question once and can run again (:meth:`_Found.settle`).
 
         The stories using the question's rarest terms, and those reading the question themselves, come first:
         the bar they raise usually leaves the question's common terms unable to lift any other story to it, and
@@ -343,34 +392,49 @@ class Retrieval:
             if (sums := self._sums(pos, plain))[1]:  # else no entry of theirs uses a question term
                 bounds.append(self._plain_bound(pos, sums, len(plain)))
         bounds.sort()
-        self._visit(bounds, plain, found, queries)
-        if not common or self._common_ceiling(common, len(plain)) < found.lowest_bar:
-            return
-        bounds, kind_only = self._stories(plain, focus, wanted - readers - first, found.lowest_bar)
-        if kind_only is None:
+
+        def search() -> None:
             self._visit(bounds, plain, found, queries)
-            return
-        # the stories above the kind-only ones' bound first: they may raise the bar over it
-        ceiling, list_them = kind_only
-        done = self._visit(bounds, plain, found, queries, down_to=ceiling)
-        rest = bounds[done:]
-        if ceiling >= found.lowest_bar:
-            rest = sorted(rest + list_them())
-        self._visit(rest, plain, found, queries)
+            if not common or (ceiling := self._common_ceiling(common, len(plain))) < found.lowest_bar:
+                return
+            if ceiling < found.lowest_visit:
+                found.deferred = True
+                return
+            others, kind_only = self._stories(plain, focus, wanted - readers - first, found.lowest_bar)
+            if kind_only is None:
+                self._visit(others, plain, found, queries)
+                return
+            # the stories above the kind-only ones' bound first: they may raise the bar over it
+            ceiling, list_them = kind_only
+            done = self._visit(others, plain, found, queries, down_to=ceiling)
+            rest = others[done:]
+            if ceiling >= found.lowest_visit:
+                rest = sorted(rest + list_them())
+            elif ceiling >= found.lowest_bar:
+                found.deferred = True
+            self._visit(rest, plain, found, queries)
+
+        return search
 
     def _visit(
         self, bounds: list[_Bound], plain: list[str], found: _Found, queries: dict[str, Query], down_to: float = 0.0
     ) -> int:
         """Search the stories best bound first, until the rest cannot reach the bar (or ``down_to``), but those
-        that can change nothing (:meth:`_Found.may_top`, :meth:`_Found.may_rank`); return how many of ``bounds``
-        were passed. A story not in ``queries`` reads the question word for word, as the
-        terms ``plain``: :meth:`_unplain` must name every story whose own reading could differ."""
+        that can change nothing (:meth:`_Found.may_top`, :meth:`_Found.may_rank`) or, when answering, nothing an
+        answer needs; return how many of ``bounds`` were passed. A story not in ``queries`` reads the question
+        word for word, as the terms ``plain``: :meth:`_unplain` must name every story whose own reading could
+        differ."""
         plain_text = " ".join(sorted(plain))
         for done, (negated, pos, recall, kind, sums) in enumerate(bounds):
-            if -negated < found.lowest_bar or -negated < down_to:
+            bound = -negated
+            if bound < found.lowest_bar or bound < down_to:
                 return done
-            near = found.may_top(-negated, pos)
-            if not near and not found.may_rank(-negated, pos):
+            if bound < found.lowest_visit:
+                found.deferred = True
+                return done
+            near = found.may_top(bound, pos)
+            if not near and not found.may_rank(bound, pos, visit=True):
+                found.deferred = found.deferred or found.may_rank(bound, pos)
                 continue
             index = self.indexes[pos]
             if kind is not None and not self._kind_may_reach(pos, kind, recall, plain_text, found.story_bar(near)):
@@ -527,19 +591,28 @@ class Retrieval:
         need = (found.story_bar(near) - blend(precise, most, 0.0)) / (100 * STRING_WEIGHT)
         if need > 1:
             return
+        done = found.done
         if need > 0:
-            self._search_similar(pos, query, found, need, most, near=near)
+            if (pos, -1) not in done:
+                self._search_similar(pos, query, found, need, most, near=near)
+                done.add((pos, -1))
             return
-        bounds = self.fact_bounds(pos, query, precise)
+        if (bounds := found.fact_bounds.get(pos)) is None:
+            bounds = found.fact_bounds[pos] = self.fact_bounds(pos, query, precise)
         reach = {f: max(v, n) if near else v for f, (v, n, _) in bounds.items()}
         for negated, f in sorted((-b, f) for f, b in reach.items() if b >= found.story_bar(near)):
             if -negated < found.story_bar(near):
                 break
             variant, near_miss, _ = bounds[f]
-            if variant >= found.bar:
-                self._score_variants(pos, query, found, f, bounds[f])
-            if near and near_miss >= found.near_bar:
+            if variant >= found.bar and (pos, f << 1) not in done:
+                if variant >= found.visit_bar:
+                    self._score_variants(pos, query, found, f, bounds[f])
+                    done.add((pos, f << 1))
+                else:
+                    found.deferred = True
+            if near and near_miss >= found.near_bar and (pos, f << 1 | 1) not in done:
                 self._score_near_misses(pos, query, found, f, bounds[f])
+                done.add((pos, f << 1 | 1))
 
     def _score_variants(
         self, pos: int, query: Query, found: _Found, f: int, bounds: tuple[float, float, float]
@@ -603,22 +676,23 @@ class Retrieval:
         of the question, at a variant's credit) have their facts' credit worked out, and are scored; near misses
         only when they can matter (``near``)."""
         index = self.indexes[pos]
-        postings = index._postings
-        keys = list(set().union(*(postings[t][0] for t in query.terms if t in postings)))  # in C
+        postings, fact_of, says = index._postings, index.entries.fact_of, index.entries.says
+        focused = set().union(*(postings[t][0] for t in query.focus if t in postings))  # in C
+        anchored = {fact_of[k] for k in focused if k not in says}
+        # the candidates (see StoryIndex.search), but near misses that cannot matter
+        keys = [
+            k
+            for k in set().union(*(postings[t][0] for t in query.terms if t in postings))
+            if (near and k in focused if k in says else fact_of[k] in anchored)
+        ]
         texts = index.entries.texts_of(keys)
         close = process.extract(query.text, texts, scorer=fuzz.ratio, score_cutoff=100 * need - 1e-6, limit=None)
-        if not close:
-            return  # as for most stories: then their weights are not worth summing
-        shared = self._shared(pos, query, 0, len(index.entries))
-        total, bar, used, says = query.weight, found.story_bar(near), self.plans[pos].used, index.entries.says
+        total, bar, used, terms_of = query.weight, found.story_bar(near), self.plans[pos].used, index.entries.terms
         most_credit = OTHER_VARIANT_CREDIT * most * total  # no fact of the story has more
-        fact_of, credits = index.entries.fact_of, {}
-        anchored = {fact_of[k] for t in query.focus if t in postings for k in postings[t][0] if k not in says}
+        credits: dict[int, float] = {}
         for _, percent, i in close:
             k, similarity = keys[i], percent / 100
-            if (k not in says and fact_of[k] not in anchored) or (k in says and not near):
-                continue  # not a candidate (see StoryIndex.search), or a near miss that cannot matter
-            weight = shared[k]
+            weight = query.shared(terms_of(k))
             bound = near_recall_bound if k in says else variant_recall
             if blend(weight / used[k], bound(most_credit, weight, total), similarity) < bar:
                 continue
