@@ -334,6 +334,8 @@ def _all_questions(fact: Fact) -> Iterable[str]:
 
 
 _B2 = RECALL_BETA**2
+_F_SCALE = 1 + _B2
+_WORDS_SHARE = 1 - STRING_WEIGHT
 
 
 def variant_recall(credit: float, shared: float, total: float) -> float:
@@ -351,8 +353,8 @@ def near_recall_bound(credit: float, shared: float, total: float) -> float:
 def blend(precision: float, recall: float, similarity: float) -> float:
     """The score 0-100: F-measure of precision and recall, blended with character similarity (the index's
     bounds call this too, so a bound and a score can never disagree on the formula)."""
-    f = (1 + _B2) * precision * recall / (_B2 * precision + recall) if precision and recall else 0.0
-    return 100 * ((1 - STRING_WEIGHT) * f + STRING_WEIGHT * similarity)
+    f = _F_SCALE * precision * recall / (_B2 * precision + recall) if precision and recall else 0.0
+    return 100 * (_WORDS_SHARE * f + STRING_WEIGHT * similarity)
 
 
 def unknown_options(pairs: Iterable[tuple[str, str]], known: frozenset[str]) -> set[str]:

@@ -71,6 +71,61 @@ _Bound = tuple[float, int, float, str | None, tuple[float, float, int]]
 Ranking = tuple[list[tuple[StoryIndex, Scored]], list[tuple[StoryIndex, Scored]], dict[str, Query]]
 
 
+class _FactBounds:
+    """The bounds of a story's facts for one question (:meth:`Retrieval.fact_bounds`), each worked out only
+    when the search reaches its fact. The facts come in order of the weight of the question they use anywhere,
+    which orders the loosest bound of each (:meth:`reach`), so a search stops at the first fact whose loosest
+    bound is below the bar, and most stop after a few."""
+
+    __slots__ = ("_anywhere", "_bagged", "_credits", "_plan", "_precise", "_query", "_variants", "anchored", "order")
+
+    def __init__(
+        self,
+        plan: _StoryPlan,
+        query: Query,
+        precise: float,
+        *,
+        anywhere: dict[int, float],
+        credits: dict[int, float],
+        bagged: dict[int, float],
+        anchored: set[int],
+    ) -> None:
+        self._plan, self._query, self._precise = plan, query, precise
+        self._anywhere, self._credits, self._bagged = anywhere, credits, bagged
+        self.anchored = anchored  # facts whose variants are candidates
+        self.order = sorted(anywhere, key=anywhere.__getitem__, reverse=True)  # the facts with a candidate
+        self._variants: dict[int, tuple[float, float, float]] = {}
+
+    def reach(self, f: int) -> float:
+        """The most any entry of fact ``f`` can score: the story's precision at best, recall at most the weight
+        of the question terms the fact uses anywhere (a variant's, counting its fact's other words at their
+        credit, is no more), similarity 1. Its near misses' bound."""
+        return blend(self._precise, min(1.0, self._anywhere[f] / self._query.weight), 1.0)
+
+    def credit(self, f: int) -> float:
+        """:meth:`StoryIndex.credit`, summed in the same order."""
+        return self._credits.get(f, 0.0)
+
+    def variant(self, f: int) -> tuple[float, float, float]:
+        """The best score the variants of fact ``f`` can reach (-1: none is a candidate), and their most
+        precision and recall: precision at most the story's and the weight of the terms they can share over the
+        least weight a variant of the fact uses; recall at most all of those terms (their own count whole);
+        similarity at most what the lengths allow."""
+        if (found := self._variants.get(f)) is None:
+            if f in self.anchored:
+                plan, bag = self._plan, self._bagged[f]
+                precision = min(self._precise, bag / plan.least[f])
+                recall = variant_recall(self._credits[f], bag, self._query.weight)
+                found = (blend(precision, recall, plan.similarity(f, len(self._query.text))), precision, recall)
+            else:
+                found = (-1.0, 0.0, 0.0)
+            self._variants[f] = found
+        return found
+
+    def has_near_misses(self, f: int) -> bool:
+        return self._plan.nears[f] < self._plan.starts[f + 1]
+
+
 class _StoryPlan:
     """Per-story lookups for bounds: each entry's fixed cost; each fact's entries (variants, then near misses)
     and the least cost and the shortest and longest text of its variants."""
@@ -159,7 +214,7 @@ class _Found:
     visit_tie: float = math.inf
     deferred: bool = False  # whether something was left that only suggestions could show
     done: set[tuple[int, int]] = field(default_factory=set)  # (story, fact << 1 | near misses), (story, -1): all
-    fact_bounds: dict[int, dict[int, tuple[float, float, float]]] = field(default_factory=dict)  # story -> ...
+    fact_bounds: dict[int, _FactBounds] = field(default_factory=dict)  # story -> its fact_bounds
     top: float = 0.0
     top_row: tuple[float, int, int, int] | None = None  # the best fact's, as in ``facts``
     near_bar: float = field(init=False)  # a near miss scoring below this changes nothing
@@ -220,8 +275,11 @@ class _Found:
         self.visit_bar, self.visit_tie = self.bar, self.tie_pos
         self._bars()
 
-    def story_bar(self, near: bool) -> float:
-        """The bar an entry of a story must reach: ``lowest_bar``, or ``bar`` when its near misses cannot matter."""
+    def story_bar(self, near: bool, *, visit: bool = False) -> float:
+        """The bar an entry of a story must reach: ``lowest_bar``, or ``bar`` when its near misses cannot matter;
+        ``visit``: to matter to an answer, when answering."""
+        if visit:
+            return self.lowest_visit if near else self.visit_bar
         return self.lowest_bar if near else self.bar
 
     def may_top(self, bound: float, pos: int) -> bool:
@@ -599,49 +657,48 @@ class Retrieval:
             return
         if (bounds := found.fact_bounds.get(pos)) is None:
             bounds = found.fact_bounds[pos] = self.fact_bounds(pos, query, precise)
-        reach = {f: max(v, n) if near else v for f, (v, n, _) in bounds.items()}
-        for negated, f in sorted((-b, f) for f, b in reach.items() if b >= found.story_bar(near)):
-            if -negated < found.story_bar(near):
+        for f in bounds.order:
+            if (reach := bounds.reach(f)) < found.story_bar(near):
                 break
-            variant, near_miss, _ = bounds[f]
+            if reach < found.story_bar(near, visit=True):
+                found.deferred = True
+                break
+            variant = bounds.variant(f)[0]
             if variant >= found.bar and (pos, f << 1) not in done:
                 if variant >= found.visit_bar:
-                    self._score_variants(pos, query, found, f, bounds[f])
+                    self._score_variants(pos, query, found, f, bounds)
                     done.add((pos, f << 1))
                 else:
                     found.deferred = True
-            if near and near_miss >= found.near_bar and (pos, f << 1 | 1) not in done:
-                self._score_near_misses(pos, query, found, f, bounds[f])
+            if near and reach >= found.near_bar and bounds.has_near_misses(f) and (pos, f << 1 | 1) not in done:
+                self._score_near_misses(pos, query, found, f, bounds)
                 done.add((pos, f << 1 | 1))
 
-    def _score_variants(
-        self, pos: int, query: Query, found: _Found, f: int, bounds: tuple[float, float, float]
-    ) -> None:
-        """Score the variants of fact ``f`` that can reach the bar and keep the best (``bounds``: its
-        :meth:`fact_bounds`)."""
+    def _score_variants(self, pos: int, query: Query, found: _Found, f: int, bounds: _FactBounds) -> None:
+        """Score the variants of fact ``f`` that can reach the bar, most similar first, and keep the best: a
+        variant whose similarity (with the most precision and recall any variant of the fact can have) cannot
+        lift it over the best so far ends the search."""
         plan = self.plans[pos]
-        bound, _, credit = bounds
-        bar = found.bar
+        (bound, precision, recall), credit, bar = bounds.variant(f), bounds.credit(f), found.bar
         need = plan.similarity(f, len(query.text)) - (bound - bar) / (100 * STRING_WEIGHT)  # what the bound can spare
         total, used = query.weight, plan.used
         best = None
         for k, similarity, weight in self._close(pos, query, plan.starts[f], plan.nears[f], need):
+            if best is not None and blend(precision, recall, similarity) < -best[0]:
+                break
             row = (-blend(weight / used[k], variant_recall(credit, weight, total), similarity), k)
             if best is None or row < best:
                 best = row
         if best is not None and -best[0] >= bar:
             found.add(pos, plan.index, best[1], -best[0])
 
-    def _score_near_misses(
-        self, pos: int, query: Query, found: _Found, f: int, bounds: tuple[float, float, float]
-    ) -> None:
+    def _score_near_misses(self, pos: int, query: Query, found: _Found, f: int, bounds: _FactBounds) -> None:
         """Score the near misses of fact ``f`` that can reach the bar (``bounds``: its :meth:`fact_bounds`); the
         recall of each is worked out only when its similarity lifts it high enough."""
         plan = self.plans[pos]
-        _, bound, credit = bounds
-        need = 1.0 - (bound - found.near_bar) / (100 * STRING_WEIGHT)
+        need = 1.0 - (bounds.reach(f) - found.near_bar) / (100 * STRING_WEIGHT)
         for k, similarity, weight in self._close(pos, query, plan.nears[f], plan.starts[f + 1], need):
-            self._add_near_miss(pos, query, found, k, credit=credit, weight=weight, similarity=similarity)
+            self._add_near_miss(pos, query, found, k, credit=bounds.credit(f), weight=weight, similarity=similarity)
 
     def _add_near_miss(
         self, pos: int, query: Query, found: _Found, k: int, *, credit: float, weight: float, similarity: float
@@ -704,50 +761,32 @@ class Retrieval:
             elif (score := blend(weight / used[k], variant_recall(credit, weight, total), similarity)) >= found.bar:
                 found.add(pos, index, k, score)
 
-    def fact_bounds(self, pos: int, query: Query, precise: float) -> dict[int, tuple[float, float, float]]:
-        """fact -> the best score its variants can reach, and its near misses (-1: it has none), and its credit
-        (:meth:`StoryIndex.credit`, summed in the same order), for each fact of the story using a focus term (no other
-        has a candidate: see :meth:`StoryIndex.search`).
-
-        How each fact uses each term (:meth:`uses`) gives its credit, so its variants' recall at best (their
-        own terms count whole); their precision is at most the story's bound (see :meth:`_stories`) and the
-        weight of the terms they can share over the least weight a variant of the fact uses (``precise``: the
-        story's bound, from :meth:`_sums`)."""
-        plan = self.plans[pos]
-        terms = query.terms.items()
-        total = query.weight
-        focus = query.focus
-        credits: dict[int, float] = {}
-        bagged: dict[int, float] = {}  # fact -> weight of the question terms its variants use
-        anywhere: dict[int, float] = {}  # fact -> ... that it uses anywhere, near misses included
-        aimed: set[int] = set()  # facts using a focus term anywhere: only their near misses can be candidates
-        anchored: set[int] = set()  # ... in a variant: only their variants can be
-        for term, weight in terms:
+    def fact_bounds(self, pos: int, query: Query, precise: float) -> _FactBounds:
+        """The bounds of the facts of the story using a focus term anywhere (no other has a candidate: see
+        :meth:`StoryIndex.search`; ``precise``: the story's bound on precision, from :meth:`_sums`), from how
+        each fact uses each question term (:meth:`uses`): its credit, so its variants' recall at best, and the
+        weight of the terms it uses in its variants and anywhere."""
+        focus, credits, bagged, anywhere = query.focus, {}, {}, {}
+        anchored: set[int] = set()  # facts using a focus term in a variant: only their variants can be candidates
+        aimed: set[int] = set()  # ... anywhere: only their near misses can be
+        credit_of, bag_of, anywhere_of = credits.get, bagged.get, anywhere.get
+        for term, weight in query.terms.items():
             central = term in focus
             for code in self.uses(pos, term):
                 f, level = code >> 2 & _FACT_MASK, code & 3
-                anywhere[f] = anywhere.get(f, 0.0) + weight
-                if central:
-                    aimed.add(f)
+                anywhere[f] = anywhere_of(f, 0.0) + weight
                 if level:
-                    credits[f] = credits.get(f, 0.0) + CREDITS[level] * weight
+                    credits[f] = credit_of(f, 0.0) + CREDITS[level] * weight
                     if level == 3:
-                        bagged[f] = bagged.get(f, 0.0) + weight
+                        bagged[f] = bag_of(f, 0.0) + weight
                         if central:
                             anchored.add(f)
-        length = len(query.text)
-        out = {}
-        for f in aimed:
-            weight = anywhere[f]
-            variant = near = -1.0
-            if f in anchored:
-                bag = bagged[f]
-                recall = variant_recall(credits[f], bag, total)
-                variant = blend(min(precise, bag / plan.least[f]), recall, plan.similarity(f, length))
-            if plan.nears[f] < plan.starts[f + 1]:
-                near = blend(precise, min(1.0, weight / total), 1.0)
-            out[f] = (variant, near, credits.get(f, 0.0))
-        return out
+                if central:
+                    aimed.add(f)
+        aimed_anywhere = {f: anywhere[f] for f in aimed}
+        return _FactBounds(
+            self.plans[pos], query, precise, anywhere=aimed_anywhere, credits=credits, bagged=bagged, anchored=anchored
+        )
 
     def _sums(self, pos: int, terms: Iterable[str]) -> tuple[float, float, int]:
         """The weight of the question terms the story uses (over the question's, the best recall of its entries),
