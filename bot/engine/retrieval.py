@@ -37,7 +37,7 @@ import math
 import sys
 from array import array
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from operator import truediv
 
@@ -714,17 +714,20 @@ class Retrieval:
             recall = index.near_explained(query, index.entries.fact_of[k], index.entries.terms(k)) / query.weight
             found.add(pos, index, k, blend(precision, recall, similarity))
 
-    def _close(self, pos: int, query: Query, start: int, end: int, need: float) -> list[tuple[int, float, float]]:
+    def _close(self, pos: int, query: Query, start: int, end: int, need: float) -> Iterator[tuple[int, float, float]]:
         """(entry, similarity 0-1, :meth:`_shared` weight) for the entries in ``range(start, end)`` that share a
-        term with the question and have at least ``need`` similarity to it, found in one C call."""
+        term with the question and have at least ``need`` similarity to it, most similar first, found in one C
+        call; taken one at a time, as a search may stop early."""
         texts = self.indexes[pos].entries.texts(start, end)
         close = process.extract(
             query.text, texts, scorer=fuzz.ratio, score_cutoff=max(0.0, 100 * need - 1e-6), limit=None
         )
         if not close:
-            return []
+            return
         shared = self._shared(pos, query, start, end)
-        return [(start + i, similarity / 100, shared[start + i]) for _, similarity, i in close if start + i in shared]
+        for _, similarity, i in close:
+            if (k := start + i) in shared:
+                yield k, similarity / 100, shared[k]
 
     def _search_similar(self, pos: int, query: Query, found: _Found, need: float, most: float, *, near: bool) -> None:
         """A weak question for this story: its words alone lift no entry to the bar. One C call keeps the
