@@ -257,29 +257,27 @@ def _unasked(
     """The question's words the story never uses, and its names the best fact never involves (of
     ``unexplained``: its terms the fact never uses), that keep it unanswered: in a question offering a
     choice, not those that are only options (:func:`_blocking`, :func:`_straying`)."""
-    pairs = functools.cache(lambda: or_pairs(top.index.aliases.apply(words(question))))
     names = unexplained & top.index.entities
+    if not query.unknown and not names:
+        return (), ()
+    pairs = or_pairs(top.index.aliases.apply(words(question)))
     return _blocking(query.unknown, pairs), _straying(names, query.terms.keys() - unexplained, pairs)
 
 
-def _blocking(unknown: tuple[str, ...], offered: Callable[[], list[tuple[str, str]]]) -> tuple[str, ...]:
+def _blocking(unknown: tuple[str, ...], pairs: list[tuple[str, str]]) -> tuple[str, ...]:
     """The words the story never uses that keep the question unanswered: all of them, except in a question
-    offering a choice (``offered``: its :func:`or_pairs`), where the asker frames the options in their own
+    offering a choice (``pairs``: its :func:`or_pairs`), where the asker frames the options in their own
     words ("was it an interview or a press release?", "space policy or cyber policy?") and only a choice
     between two such words is a topic the story does not cover ("subs or bombers")."""
-    if not unknown or not (pairs := offered()):
+    if not unknown or not pairs:
         return unknown
     topics = {term for left, right in pairs if left in unknown and right in unknown for term in (left, right)}
     return tuple(term for term in unknown if term in topics)
 
 
-def _straying(
-    names: frozenset[str], explained: set[str], offered: Callable[[], list[tuple[str, str]]]
-) -> tuple[str, ...]:
+def _straying(names: frozenset[str], explained: set[str], pairs: list[tuple[str, str]]) -> tuple[str, ...]:
     """The names the best fact never involves that keep the question unanswered: all of them but an option
     offered beside a question term the fact does involve (``explained``): "is Narang an American or a Korean
     official?"."""
-    options = {
-        name for pair in (offered() if names else ()) for name, other in (pair, pair[::-1]) if other in explained
-    }
+    options = {name for pair in pairs for name, other in (pair, pair[::-1]) if other in explained}
     return tuple(sorted(names - options))

@@ -250,15 +250,30 @@ class _Found:
         """The k-th best fact and the best rival of the top fact (or ``reach`` behind it): an entry below both
         changes no figure (no decision)."""
         ranked = sorted(self.facts.values())
-        _, top_story, _, top_fact = ranked[0]
-        top_source = self.sources[top_story][top_fact]
-        rival = next((-v for v, s, _, f in ranked[1:] if s != top_story or self.sources[s][f] != top_source), None)
-        rival = max(-math.inf if rival is None else rival, self.top - self.reach(self.top))
+        at = self.rival(ranked)
+        rival = max(-math.inf if at is None else -ranked[at][0], self.top - self.reach(self.top))
         if rival == -math.inf:
             return
         if len(ranked) >= self.keep:
             self.bar, self.tie_pos = self._level(ranked, rival, self.keep)
         self.visit_bar, self.visit_tie = self._level(ranked, rival, 1) if self.answering else (self.bar, self.tie_pos)
+
+    def rival(self, ranked: list[tuple[float, int, int, int]]) -> int | None:
+        """Where in ``ranked`` (rows of :attr:`facts`, best first) the best fact citing another sentence than the
+        best one is, or in another story: the rival that sets the margin."""
+        _, top_story, _, top_fact = ranked[0]
+        top_source = self.sources[top_story][top_fact]
+        return next(
+            (at for at, (_, s, _, f) in enumerate(ranked) if s != top_story or self.sources[s][f] != top_source), None
+        )
+
+    def shown(self) -> list[tuple[float, int, int, int]]:
+        """The facts a reply or its figures can use, best first: the best ``keep`` and the rival."""
+        ranked = sorted(self.facts.values())
+        if not ranked:
+            return ranked
+        at = self.rival(ranked)
+        return ranked[: self.keep if at is None else max(self.keep, at + 1)]
 
     def _level(self, ranked: list[tuple[float, int, int, int]], rival: float, keep: int) -> tuple[float, float]:
         """The bar for a reply showing ``keep`` facts, and the position from which a fact tying it changes nothing."""
@@ -394,9 +409,10 @@ class Retrieval:
         reach: Callable[[float], float] = lambda top: math.inf,
         answering: bool = False,
     ) -> tuple[Ranking, Callable[[], Ranking] | None]:
-        """Facts (best entry each) and near misses, best first, exact wherever a score can matter: the best
-        ``keep`` facts scoring ``offer_floor`` or more, and a rival up to ``reach(top)`` behind the best fact
-        scoring ``top``, which must not widen as ``top`` rises, or an entry left out could matter after all.
+        """Facts (best entry each: those a reply can use, :meth:`_Found.shown`) and near misses, best first, exact
+        wherever a score can matter: the best ``keep`` facts scoring ``offer_floor`` or more, and a rival up to
+        ``reach(top)`` behind the best fact scoring ``top``, which must not widen as ``top`` rises, or an entry
+        left out could matter after all.
 
         ``answering``: only the best fact and its rivals are exact, and with them comes a way to rank the rest
         (None when nothing was left), for when the best fact is not answered after all and the reply shows
@@ -422,7 +438,7 @@ class Retrieval:
         return self._ranking(found, queries), rest if found.deferred else None
 
     def _ranking(self, found: _Found, queries: dict[str, Query]) -> Ranking:
-        ranked = [(-negated, p, k) for negated, p, k, _ in sorted(found.facts.values())]
+        ranked = [(-negated, p, k) for negated, p, k, _ in found.shown()]
         near = sorted(((s, p, k) for (p, k), s in found.near.items()), key=lambda v: (-v[0], v[1], v[2]))
         as_pairs = lambda rows: [  # noqa: E731
             (self.indexes[p], Scored(self.indexes[p].entries[k], s)) for s, p, k in rows
