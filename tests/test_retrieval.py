@@ -189,7 +189,11 @@ def test_bound_is_never_below_the_score(many_stories: tuple[Engine, list[str]]) 
                 assert entry.fact in bounds.order, (question, entry.question)
                 assert scored.score <= bounds.reach(entry.fact) + 1e-9, (question, entry.question)
                 similarity = fuzz.ratio(query.text, entry.text) / 100
-                if not entry.says:
+                if entry.says:
+                    near, most_similar = bounds.near(entry.fact)
+                    assert scored.score <= near + 1e-9, (question, entry.question)
+                    assert similarity <= most_similar + 1e-9, (question, entry.question)
+                else:
                     variant, precision, recall = bounds.variant(entry.fact)
                     assert scored.score <= variant + 1e-9, (question, entry.question)
                     assert scored.score <= blend(precision, recall, similarity) + 1e-9, (question, entry.question)

@@ -122,13 +122,22 @@ class _FactBounds:
             self._variants[f] = found
         return found
 
-    def has_near_misses(self, f: int) -> bool:
-        return self._plan.nears[f] < self._plan.starts[f + 1]
+    def near(self, f: int) -> tuple[float, float]:
+        """The best score the near misses of fact ``f`` can reach (-1: it has none), and their most similarity:
+        recall as :meth:`reach`, precision at most the story's and the weight of the question terms the fact
+        uses anywhere over the least weight a near miss of it uses, similarity at most what the lengths allow."""
+        plan = self._plan
+        if plan.nears[f] == plan.starts[f + 1]:
+            return -1.0, 0.0
+        weight = self._anywhere[f]
+        similarity = plan.similarity(f, len(self._query.text), near=True)
+        precision = min(self._precise, weight / plan.near_least[f])
+        return blend(precision, min(1.0, weight / self._query.weight), similarity), similarity
 
 
 class _StoryPlan:
     """Per-story lookups for bounds: each entry's fixed cost; each fact's entries (variants, then near misses)
-    and the least cost and the shortest and longest text of its variants."""
+    and the least cost and the shortest and longest text of its variants, and of its near misses."""
 
     def __init__(self, index: StoryIndex) -> None:
         self.index = index
@@ -144,11 +153,11 @@ class _StoryPlan:
         self.nears = array(
             "i", (start + len(fact.questions) for start, fact in zip(self.starts[:-1], facts, strict=True))
         )
-        # a variant of function words only ("What is it?") has no terms: no question reaches it, so it bounds nothing
+        # an entry of function words only ("What is it?") has no terms: no question reaches it, so it bounds nothing
         variants = [[k for k in range(self.starts[f], self.nears[f]) if self.used[k]] for f in range(len(facts))]
-        self.least = array("d", (min((self.used[k] for k in ks), default=math.inf) for ks in variants))
-        self.shortest = array("i", (min((lengths[k] for k in ks), default=0) for ks in variants))
-        self.longest = array("i", (max((lengths[k] for k in ks), default=0) for ks in variants))
+        near_misses = [[k for k in range(self.nears[f], self.starts[f + 1]) if self.used[k]] for f in range(len(facts))]
+        self.least, self.shortest, self.longest = self._extremes(variants, lengths)
+        self.near_least, self.near_shortest, self.near_longest = self._extremes(near_misses, lengths)
         self.kind_entries: dict[str, array[int]] = {}  # "?when" -> the entries asking it
         self.kind_used: dict[str, float] = {}  # "?when" -> the least weight an entry asking it uses
         for k in range(len(entries)):
@@ -156,6 +165,14 @@ class _StoryPlan:
                 if term.startswith("?"):
                     self.kind_entries.setdefault(term, array("i")).append(k)
                     self.kind_used[term] = min(self.kind_used.get(term, math.inf), self.used[k])
+
+    def _extremes(self, groups: list[list[int]], lengths: array[int]) -> tuple[array[float], array[int], array[int]]:
+        """Per fact, of a group of its entries: the least cost, and the shortest and longest text."""
+        return (
+            array("d", (min((self.used[k] for k in ks), default=math.inf) for ks in groups)),
+            array("i", (min((lengths[k] for k in ks), default=0) for ks in groups)),
+            array("i", (max((lengths[k] for k in ks), default=0) for ks in groups)),
+        )
 
     def least_used(self) -> dict[str, float]:
         """term -> the least weight an entry using it uses: what bounds the precision of entries sharing it."""
@@ -179,10 +196,13 @@ class _StoryPlan:
                 out[term].add(f)
         return {t: [f << 2 | index.level(t, f) for f in sorted(fs)] for t, fs in out.items()}
 
-    def similarity(self, fact: int, length: int) -> float:
-        """The most ``fuzz.ratio`` / 100 a text of ``length`` can have with a variant of the fact: twice the
-        shorter length over the sum, at best."""
-        shortest, longest = self.shortest[fact], self.longest[fact]
+    def similarity(self, fact: int, length: int, *, near: bool = False) -> float:
+        """The most ``fuzz.ratio`` / 100 a text of ``length`` can have with a variant of the fact (``near``: a
+        near miss): twice the shorter length over the sum, at best."""
+        if near:
+            shortest, longest = self.near_shortest[fact], self.near_longest[fact]
+        else:
+            shortest, longest = self.shortest[fact], self.longest[fact]
         if length < shortest:
             return 2 * length / (length + shortest)
         return 2 * longest / (length + longest) if length > longest else 1.0
@@ -439,7 +459,8 @@ class Retrieval:
 
     def _ranking(self, found: _Found, queries: dict[str, Query]) -> Ranking:
         ranked = [(-negated, p, k) for negated, p, k, _ in found.shown()]
-        near = sorted(((s, p, k) for (p, k), s in found.near.items()), key=lambda v: (-v[0], v[1], v[2]))
+        rows = ((s, p, k) for (p, k), s in found.near.items() if s >= found.near_bar)  # none below can block
+        near = sorted(rows, key=lambda v: (-v[0], v[1], v[2]))
         as_pairs = lambda rows: [  # noqa: E731
             (self.indexes[p], Scored(self.indexes[p].entries[k], s)) for s, p, k in rows
         ]
@@ -686,8 +707,9 @@ class Retrieval:
                     done.add((pos, f << 1))
                 else:
                     found.deferred = True
-            if near and reach >= found.near_bar and bounds.has_near_misses(f) and (pos, f << 1 | 1) not in done:
-                self._score_near_misses(pos, query, found, f, bounds)
+            if near and reach >= found.near_bar and (pos, f << 1 | 1) not in done:
+                if bounds.near(f)[0] >= found.near_bar:
+                    self._score_near_misses(pos, query, found, f, bounds)
                 done.add((pos, f << 1 | 1))
 
     def _score_variants(self, pos: int, query: Query, found: _Found, f: int, bounds: _FactBounds) -> None:
@@ -712,7 +734,8 @@ class Retrieval:
         """Score the near misses of fact ``f`` that can reach the bar (``bounds``: its :meth:`fact_bounds`); the
         recall of each is worked out only when its similarity lifts it high enough."""
         plan = self.plans[pos]
-        need = 1.0 - (bounds.reach(f) - found.near_bar) / (100 * STRING_WEIGHT)
+        bound, most_similar = bounds.near(f)
+        need = most_similar - (bound - found.near_bar) / (100 * STRING_WEIGHT)
         for k, similarity, weight in self._close(pos, query, plan.nears[f], plan.starts[f + 1], need):
             self._add_near_miss(pos, query, found, k, credit=bounds.credit(f), weight=weight, similarity=similarity)
 
