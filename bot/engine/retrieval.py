@@ -683,14 +683,22 @@ class Retrieval:
         used, share, _ = sums or self._sums(pos, query.terms)
         most = used / query.weight  # best recall in the story
         precise = min(1.0, share)
-        need = (found.story_bar(near) - blend(precise, most, 0.0)) / (100 * STRING_WEIGHT)
+        words_only = blend(precise, most, 0.0)
+        need = (found.story_bar(near) - words_only) / (100 * STRING_WEIGHT)
         if need > 1:
             return
         done = found.done
         if need > 0:
             if (pos, -1) not in done:
-                self._search_similar(pos, query, found, need, most, near=near)
-                done.add((pos, -1))
+                # while answering, only what could change whether the best fact is answered: the rest later
+                visit_need = (found.story_bar(near, visit=True) - words_only) / (100 * STRING_WEIGHT)
+                if visit_need > need:
+                    found.deferred = True
+                    if visit_need <= 1:
+                        self._search_similar(pos, query, found, visit_need, most, near=near, visit=True)
+                else:
+                    self._search_similar(pos, query, found, need, most, near=near)
+                    done.add((pos, -1))
             return
         if (bounds := found.fact_bounds.get(pos)) is None:
             bounds = found.fact_bounds[pos] = self.fact_bounds(pos, query, precise)
@@ -768,12 +776,15 @@ class Retrieval:
             if (k := start + i) in shared:
                 yield k, similarity / 100, shared[k]
 
-    def _search_similar(self, pos: int, query: Query, found: _Found, need: float, most: float, *, near: bool) -> None:
+    def _search_similar(
+        self, pos: int, query: Query, found: _Found, need: float, most: float, *, near: bool, visit: bool = False
+    ) -> None:
         """A weak question for this story: its words alone lift no entry to the bar. One C call keeps the
         candidates similar enough (``need``, 0-1) to make up the difference, with their similarities; of those,
         only the ones reaching the bar with the most credit the story could give (every term it uses, ``most``
         of the question, at a variant's credit) have their facts' credit worked out, and are scored; near misses
-        only when they can matter (``near``)."""
+        only when they can matter (``near``). ``visit``: against the visit bar (:class:`_Found`), so a fact
+        below it may be held at less than its best entry until the second search does the story again."""
         index = self.indexes[pos]
         postings, fact_of, says = index._postings, index.entries.fact_of, index.entries.says
         focused = set().union(*(postings[t][0] for t in query.focus if t in postings))  # in C
@@ -786,7 +797,8 @@ class Retrieval:
         ]
         texts = index.entries.texts_of(keys)
         close = process.extract(query.text, texts, scorer=fuzz.ratio, score_cutoff=100 * need - 1e-6, limit=None)
-        total, bar, used, terms_of = query.weight, found.story_bar(near), self.plans[pos].used, index.entries.terms
+        total, used, terms_of = query.weight, self.plans[pos].used, index.entries.terms
+        bar, fact_bar = found.story_bar(near, visit=visit), found.visit_bar if visit else found.bar
         most_credit = OTHER_VARIANT_CREDIT * most * total  # no fact of the story has more
         credits: dict[int, float] = {}
         for _, percent, i in close:
@@ -800,7 +812,7 @@ class Retrieval:
                 credit = credits[f] = index.credit(query, f)
             if k in says:
                 self._add_near_miss(pos, query, found, k, credit=credit, weight=weight, similarity=similarity)
-            elif (score := blend(weight / used[k], variant_recall(credit, weight, total), similarity)) >= found.bar:
+            elif (score := blend(weight / used[k], variant_recall(credit, weight, total), similarity)) >= fact_bar:
                 found.add(pos, index, k, score)
 
     def fact_bounds(self, pos: int, query: Query, precise: float) -> _FactBounds:
