@@ -268,7 +268,7 @@ class _Found:
 
     def _raise_bar(self) -> None:
         """The k-th best fact and the best rival of the top fact (or ``reach`` behind it): an entry below both
-        changes no figure (no decision)."""
+        changes no figure (no decision); and, when answering, the visit bar, for a keep of one."""
         ranked = sorted(self.facts.values())
         at = self.rival(ranked)
         rival = max(-math.inf if at is None else -ranked[at][0], self.top - self.reach(self.top))
