@@ -47,11 +47,6 @@ class Query:
     weight: float  # the terms' weights summed, which every recall is a share of
     focus: tuple[str, ...]  # what it is about (focus_terms): see StoryIndex.search
 
-    def shared(self, terms: Sequence[str]) -> float:
-        """The weight of the question terms an entry using ``terms`` shares, summed in question order (as every
-        score and bound of it must be, bit for bit)."""
-        return sum(w for t, w in self.terms.items() if t in terms)
-
     def shares_focus(self, terms: Iterable[str]) -> bool:
         """Whether an entry using ``terms`` shares what the question is about."""
         return not self.focus or any(t in self.focus for t in terms)
@@ -294,7 +289,7 @@ class StoryIndex:
         return sum(CREDITS[self.level(term, fact)] * weight for term, weight in query.terms.items())
 
     def _score(self, query: Query, entry: Entry) -> float:
-        shared = query.shared(entry.terms)
+        shared = sum(w for t, w in query.terms.items() if t in entry.terms)
         if entry.says is None:  # its terms are all in its fact's bag, so the fact's credit covers the rest
             recall = variant_recall(self.credit(query, entry.fact), shared, query.weight)
         else:

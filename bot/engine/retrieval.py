@@ -488,6 +488,8 @@ class Retrieval:
                 bounds.append(self._plain_bound(pos, sums, len(plain)))
         bounds.sort()
 
+        listed: list[tuple[list[_Bound], tuple[float, Callable[[], list[_Bound]]] | None]] = []
+
         def search() -> None:
             self._visit(bounds, plain, found, queries)
             if not common or (ceiling := self._common_ceiling(common, len(plain))) < found.lowest_bar:
@@ -495,7 +497,9 @@ class Retrieval:
             if ceiling < found.lowest_visit:
                 found.deferred = True
                 return
-            others, kind_only = self._stories(plain, focus, wanted - readers - first, found.lowest_bar)
+            if not listed:  # by the first search's bar, which is no higher than the second's
+                listed.append(self._stories(plain, focus, wanted - readers - first, found.lowest_bar))
+            others, kind_only = listed[0]
             if kind_only is None:
                 self._visit(others, plain, found, queries)
                 return
@@ -649,7 +653,7 @@ class Retrieval:
             out.sort()
             return out
 
-        return bounds, (self._common_ceiling([kind], len(terms)), kind_only)
+        return bounds, (self._common_ceiling([kind], len(terms)), functools.cache(kind_only))
 
     def _kind_may_reach(self, pos: int, kind: str, recall: float, text: str, bar: float) -> bool:
         """Whether an entry of a story sharing only the question's kind can score ``bar``: its precision is
@@ -787,23 +791,23 @@ class Retrieval:
         below it may be held at less than its best entry until the second search does the story again."""
         index = self.indexes[pos]
         postings, fact_of, says = index._postings, index.entries.fact_of, index.entries.says
-        focused = set().union(*(postings[t][0] for t in query.focus if t in postings))  # in C
-        anchored = {fact_of[k] for k in focused if k not in says}
-        # the candidates (see StoryIndex.search), but near misses that cannot matter
-        keys = [
-            k
-            for k in set().union(*(postings[t][0] for t in query.terms if t in postings))
-            if (near and k in focused if k in says else fact_of[k] in anchored)
-        ]
+        keys = list(set().union(*(postings[t][0] for t in query.terms if t in postings)))  # in C
         texts = index.entries.texts_of(keys)
         close = process.extract(query.text, texts, scorer=fuzz.ratio, score_cutoff=100 * need - 1e-6, limit=None)
-        total, used, terms_of = query.weight, self.plans[pos].used, index.entries.terms
+        if not close:
+            return  # as for most stories: then their weights are not worth summing
+        shared = self._shared(pos, query, 0, len(index.entries))
+        focused = set().union(*(postings[t][0] for t in query.focus if t in postings))
+        anchored = {fact_of[k] for k in focused if k not in says}
+        total, used = query.weight, self.plans[pos].used
         bar, fact_bar = found.story_bar(near, visit=visit), found.visit_bar if visit else found.bar
         most_credit = OTHER_VARIANT_CREDIT * most * total  # no fact of the story has more
         credits: dict[int, float] = {}
         for _, percent, i in close:
             k, similarity = keys[i], percent / 100
-            weight = query.shared(terms_of(k))
+            if not (near and k in focused if k in says else fact_of[k] in anchored):
+                continue  # not a candidate (see StoryIndex.search), or a near miss that cannot matter
+            weight = shared[k]
             bound = near_recall_bound if k in says else variant_recall
             if blend(weight / used[k], bound(most_credit, weight, total), similarity) < bar:
                 continue
