@@ -9,7 +9,9 @@ rival citing another sentence (with the engine's own thresholds, no lower than t
 matters below the top), the floor under which nothing is answered, suggested or denied
 (:meth:`Engine._floor`), and for near misses what could still block an answer, in a story that could still
 hold the best fact. A story that can only tie the bar, behind the fact that set it in story order, is
-skipped too: many stories may ask one question word for word. Bounds, from loosest to tightest:
+skipped too: many stories may ask one question word for word. A search for an answer first visits only what
+could change whether the best fact is answered, and the rest only if it is not (:class:`_Found`). Bounds,
+from loosest to tightest:
 
 - the stories using none of the question's rarest terms, together: the same, with each of its other terms
   at the most weight and precision any story gives it;
@@ -18,12 +20,15 @@ skipped too: many stories may ask one question word for word. Bounds, from loose
   uses. A story whose words cannot change the question (no alias of its own in it, nothing
   :meth:`StoryIndex.correct` could turn a word into, no choice "a or b" of which it knows one side) is
   bounded from the global term table without reading the question at all;
-- a fact: how it uses each question term (a variant, only the answer, only the source; one global table)
-  gives its credit, and with it its variants' best recall; precision at most the terms they can share over
-  the least weight a variant uses; similarity at most what the lengths allow;
+- a fact: any entry of it at most the story's precision and the weight of the question terms it uses
+  anywhere (which orders the facts); how it uses each question term (a variant, only the answer, only the
+  source; one global table) gives its credit, and with it its variants' best recall; precision at most the
+  terms they can share over the least weight a variant (or a near miss) uses; similarity at most what the
+  lengths allow;
 - an entry: precision and recall exact (for a near miss, recall at most its own terms and the fact's credit
   until its similarity makes it worth working out), and the scorer's own similarity (``fuzz.ratio``, in C),
-  found for all of a fact's variants, or its near misses, in one C call that leaves out the too dissimilar.
+  found for all of a fact's variants, or its near misses, in one C call that leaves out the too dissimilar;
+  a fact's variants are then taken most similar first, until one cannot beat the best so far.
 
 The scorer's F-measure grows with precision and recall, so these bound the score. ``tests/test_retrieval.py``
 checks that the bounds hold and that assessments and replies equal exhaustive scoring's.
@@ -674,14 +679,15 @@ class Retrieval:
     def _search(
         self, pos: int, query: Query, found: _Found, sums: tuple[float, float, int] | None = None, *, near: bool = True
     ) -> None:
-        """Score the story's entries that share a term with the question, best bound first, while it matters.
+        """Score the story's entries that share a term with the question, loosest bound first, while it matters.
 
-        Facts first (:meth:`fact_bounds`); a fact whose bound reaches the bar has the similarity of its variants
-        (and of its near misses) to the question found in one C call, which leaves out those too dissimilar to
-        reach the bar, and the rest scored. When the question's words alone lift no entry of the story to the
-        bar (a weak or off-topic question), one C call over all the story's candidates keeps the similar ones
-        first. ``sums``: :meth:`_sums`, when the caller has them; ``near``: whether its near misses can matter
-        (:meth:`_Found.may_top`)."""
+        Facts in the order of :meth:`fact_bounds`; a fact whose bound reaches the bar has the similarity of its
+        variants (and of its near misses) to the question found in one C call, which leaves out those too
+        dissimilar to reach the bar, and the rest scored. When the question's words alone lift no entry of the
+        story to the bar (a weak or off-topic question), one C call over all the story's candidates keeps the
+        similar ones first. While answering, what only suggestions could need is left for a second search
+        (:class:`_Found`). ``sums``: :meth:`_sums`, when the caller has them; ``near``: whether its near misses
+        can matter (:meth:`_Found.may_top`)."""
         if not query.terms:
             return
         used, share, _ = sums or self._sums(pos, query.terms)
