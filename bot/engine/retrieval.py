@@ -82,7 +82,18 @@ class _FactBounds:
     which orders the loosest bound of each (:meth:`reach`), so a search stops at the first fact whose loosest
     bound is below the bar, and most stop after a few."""
 
-    __slots__ = ("_anywhere", "_bagged", "_credits", "_plan", "_precise", "_query", "_variants", "anchored", "order")
+    __slots__ = (
+        "_anchored",
+        "_anywhere",
+        "_bagged",
+        "_credits",
+        "_nears",
+        "_plan",
+        "_precise",
+        "_query",
+        "_variants",
+        "order",
+    )
 
     def __init__(
         self,
@@ -97,9 +108,10 @@ class _FactBounds:
     ) -> None:
         self._plan, self._query, self._precise = plan, query, precise
         self._anywhere, self._credits, self._bagged = anywhere, credits, bagged
-        self.anchored = anchored  # facts whose variants are candidates
+        self._anchored = anchored  # facts whose variants are candidates
         self.order = sorted(anywhere, key=anywhere.__getitem__, reverse=True)  # the facts with a candidate
-        self._variants: dict[int, tuple[float, float, float]] = {}
+        self._variants: dict[int, tuple[float, float, float]] = {}  # worked out once each, as the search needs
+        self._nears: dict[int, tuple[float, float]] = {}
 
     def reach(self, f: int) -> float:
         """The most any entry of fact ``f`` can score: the story's precision at best, recall at most the weight
@@ -117,7 +129,7 @@ class _FactBounds:
         least weight a variant of the fact uses; recall at most all of those terms (their own count whole);
         similarity at most what the lengths allow."""
         if (found := self._variants.get(f)) is None:
-            if f in self.anchored:
+            if f in self._anchored:
                 plan, bag = self._plan, self._bagged[f]
                 precision = min(self._precise, bag / plan.least[f])
                 recall = variant_recall(self._credits[f], bag, self._query.weight)
@@ -131,13 +143,17 @@ class _FactBounds:
         """The best score the near misses of fact ``f`` can reach (-1: it has none), and their most similarity:
         recall as :meth:`reach`, precision at most the story's and the weight of the question terms the fact
         uses anywhere over the least weight a near miss of it uses, similarity at most what the lengths allow."""
-        plan = self._plan
-        if plan.nears[f] == plan.starts[f + 1]:
-            return -1.0, 0.0
-        weight = self._anywhere[f]
-        similarity = plan.similarity(f, len(self._query.text), near=True)
-        precision = min(self._precise, weight / plan.near_least[f])
-        return blend(precision, min(1.0, weight / self._query.weight), similarity), similarity
+        if (found := self._nears.get(f)) is None:
+            plan = self._plan
+            if plan.nears[f] == plan.starts[f + 1]:
+                found = (-1.0, 0.0)
+            else:
+                weight = self._anywhere[f]
+                similarity = plan.similarity(f, len(self._query.text), near=True)
+                precision = min(self._precise, weight / plan.near_least[f])
+                found = (blend(precision, min(1.0, weight / self._query.weight), similarity), similarity)
+            self._nears[f] = found
+        return found
 
 
 class _StoryPlan:
