@@ -69,11 +69,18 @@ from bot.engine.text import QUESTION_KINDS, STOPWORDS, alias_form, content_terms
 SHORT_WORD = 5  # shorter words are expanded as abbreviations, not corrected as typos
 _FACT_MASK = (1 << 24) - 1
 _STORY_SHIFT = 26  # a (story, fact, level) is stored as one integer: story << 26 | fact << 2 | level
+_ROUNDING = 1 + 1e-12  # a sum of ratios bounds a ratio of sums only up to rounding (see _at_most)
 # minus the best possible score (so a plain sort puts the best first, then by story), story, best possible recall,
 # kind only, and the sums :meth:`Retrieval._sums` gives for the story's reading of the question
 _Bound = tuple[float, int, float, str | None, tuple[float, float, int]]
 # facts (best entry each) and near misses, best first, and each story's reading of the question
 Ranking = tuple[list[tuple[StoryIndex, Scored]], list[tuple[StoryIndex, Scored]], dict[str, Query]]
+
+
+def _at_most(ratio: float) -> float:
+    """A precision or recall bound (at most 1) from sums of weights: a few ulps high rather than low, so an
+    entry that reaches it exactly ("what is it?" asked word for word) is never pruned by rounding."""
+    return min(1.0, ratio * _ROUNDING)
 
 
 class _FactBounds:
@@ -400,20 +407,21 @@ class Retrieval:
         low = bisect.bisect_left(codes, pos << _STORY_SHIFT, low, high)
         return codes[low : bisect.bisect_left(codes, (pos + 1) << _STORY_SHIFT, low, high)]
 
-    def _unplain(self, tokens: Sequence[str]) -> dict[int, set[str]]:
-        """Stories that may not read the question word for word, each with the words it may correct: a question
-        word has the stem one of their aliases starts with, a word of theirs is what :meth:`StoryIndex.correct`
-        could turn a question word into (a close spelling with the same first letter, or a longer word a short
-        one abbreviates), or it knows one side of a choice ("a or b") and not the other, so drops that one."""
+    def _unplain(self, tokens: Sequence[str]) -> tuple[dict[int, set[str]], set[int]]:
+        """Stories that may not read the question word for word, each with the words it may correct, and those
+        of them whose reading may differ in more than corrected words: a word of theirs is what
+        :meth:`StoryIndex.correct` could turn a question word into (a close spelling with the same first letter,
+        or a longer word a short one abbreviates); a question word has the stem one of their aliases starts with,
+        or they know one side of a choice ("a or b") and not the other, so drop that one."""
         out: dict[int, set[str]] = {}
+        whole: set[int] = set()
         if pairs := or_pairs(tokens):
             for p, index in enumerate(self.indexes):
                 if unknown_options(pairs, index._known):
-                    out[p] = set()
+                    whole.add(p)
         for word in tokens:
             stemmed = stem(word)
-            for p in self._alias_owners.get(alias_form(word), ((),))[0]:
-                out.setdefault(p, set())
+            whole.update(self._alias_owners.get(alias_form(word), ((),))[0])
             if len(word) < 3 or not word.isalpha() or word in STOPWORDS or word in QUESTION_KINDS:
                 continue
             targets = []
@@ -434,7 +442,11 @@ class Retrieval:
                 index = self.indexes[p]
                 if word not in index.vocabulary and stemmed not in index._stems:  # else the story keeps it
                     out.setdefault(p, set()).add(word)
-        return out
+        if pairs:  # a corrected word may be one side of the choice
+            whole.update(out)
+        for p in whole:
+            out.setdefault(p, set())
+        return out, whole
 
     def rank(
         self,
@@ -498,21 +510,23 @@ class Retrieval:
         then the many stories using only those are never bounded one by one."""
         plain = list(dict.fromkeys(map(sys.intern, content_terms(tokens))))  # a story reading it word for word
         focus = focus_terms(plain)
-        unplain = self._unplain(tokens)
+        unplain, whole = self._unplain(tokens)
         wanted = set(positions)
         readers = unplain.keys() & wanted
         rare, common = self._rare(plain, focus)
         first = {pos for term in rare for pos in self._reach[term][0]} & wanted - readers
-        bounds = self._readers(tokens, unplain, readers, queries)
+        readings: dict[int, list[str]] = {}
+        bounds = self._readers(tokens, unplain, whole, readers, queries=queries, readings=readings)
         for pos in first:
             if (sums := self._sums(pos, plain))[1]:  # else no entry of theirs uses a question term
                 bounds.append(self._plain_bound(pos, sums, len(plain)))
         bounds.sort()
 
         listed: list[tuple[list[_Bound], tuple[float, Callable[[], list[_Bound]]] | None]] = []
+        visit = functools.partial(self._visit, plain=plain, found=found, queries=queries, readings=readings)
 
         def search() -> None:
-            self._visit(bounds, plain, found, queries)
+            visit(bounds)
             if not common or (ceiling := self._common_ceiling(common, len(plain))) < found.lowest_bar:
                 return
             if ceiling < found.lowest_visit:
@@ -522,28 +536,35 @@ class Retrieval:
                 listed.append(self._stories(plain, focus, wanted - readers - first, found.lowest_bar))
             others, kind_only = listed[0]
             if kind_only is None:
-                self._visit(others, plain, found, queries)
+                visit(others)
                 return
             # the stories above the kind-only ones' bound first: they may raise the bar over it
             ceiling, list_them = kind_only
-            done = self._visit(others, plain, found, queries, down_to=ceiling)
+            done = visit(others, down_to=ceiling)
             rest = others[done:]
             if ceiling >= found.lowest_visit:
                 rest = sorted(rest + list_them())
             elif ceiling >= found.lowest_bar:
                 found.deferred = True
-            self._visit(rest, plain, found, queries)
+            visit(rest)
 
         return search
 
     def _visit(
-        self, bounds: list[_Bound], plain: list[str], found: _Found, queries: dict[str, Query], down_to: float = 0.0
+        self,
+        bounds: list[_Bound],
+        down_to: float = 0.0,
+        *,
+        plain: list[str],
+        found: _Found,
+        queries: dict[str, Query],
+        readings: dict[int, list[str]],
     ) -> int:
         """Search the stories best bound first, until the rest cannot reach the bar (or ``down_to``), but those
         that can change nothing (:meth:`_Found.may_top`, :meth:`_Found.may_rank`) or, when answering, nothing an
-        answer needs; return how many of ``bounds`` were passed. A story not in ``queries`` reads the question
-        word for word, as the terms ``plain``: :meth:`_unplain` must name every story whose own reading could
-        differ."""
+        answer needs; return how many of ``bounds`` were passed. A story not in ``queries`` reads the question as
+        the terms ``readings`` gives it, or word for word, as the terms ``plain``: :meth:`_unplain` must name
+        every story whose own reading could differ."""
         plain_text = " ".join(sorted(plain))
         for done, (negated, pos, recall, kind, sums) in enumerate(bounds):
             bound = -negated
@@ -559,25 +580,45 @@ class Retrieval:
             index = self.indexes[pos]
             if kind is not None and not self._kind_may_reach(pos, kind, recall, plain_text, found.story_bar(near)):
                 continue
-            query = queries.get(index.story.id) or index.weigh(plain)
+            query = queries.get(index.story.id) or index.weigh(readings.get(pos, plain))
             queries[index.story.id] = query
             self._search(pos, query, found, sums, near=near)
         return len(bounds)
 
     def _readers(
-        self, tokens: list[str], unplain: dict[int, set[str]], readers: set[int], queries: dict[str, Query]
+        self,
+        tokens: list[str],
+        unplain: dict[int, set[str]],
+        whole: set[int],
+        readers: set[int],
+        *,
+        queries: dict[str, Query],
+        readings: dict[int, list[str]],
     ) -> list[_Bound]:
-        """The stories that read the question themselves (:meth:`_unplain`), each bounded from its reading (into
-        ``queries``); only the words it may correct go through the (slower) correction."""
+        """The stories that read the question themselves (:meth:`_unplain`), each bounded from its reading; only
+        the words it may correct go through the (slower) correction. Most stories only correct a word or two,
+        and many the same way: their reading is the corrected words' terms, into ``readings``, weighed only if
+        the story is searched. The others (``whole``, or a corrected word starts one of its aliases) read the
+        question in full, into ``queries``."""
         bounds: list[_Bound] = []
+        seen: dict[tuple[str, ...], tuple[list[str], list[str]]] = {}  # corrected words -> their terms and focus
         for pos in readers:
             index = self.indexes[pos]
-            query = index.read([index.correct(w) if w in unplain[pos] else w for w in tokens])
-            queries[index.story.id] = query
-            if self._sums(pos, query.focus)[2]:  # else no entry of theirs can be a candidate
-                sums = self._sums(pos, query.terms)
-                recall = sums[0] / query.weight
-                bounds.append((-blend(1.0, recall, 1.0), pos, recall, None, sums))
+            fixes = unplain[pos]
+            said = [index.correct(w) if w in fixes else w for w in tokens]
+            starts = index.aliases.starts
+            if pos in whole or any(c != w and alias_form(c) in starts for c, w in zip(said, tokens, strict=True)):
+                query = index.read(said)
+                queries[index.story.id] = query
+                terms, focus = list(query.terms), query.focus
+            else:
+                if (reading := seen.get(key := tuple(said))) is None:
+                    terms = list(dict.fromkeys(map(sys.intern, content_terms(said))))
+                    reading = seen[key] = (terms, focus_terms(terms))
+                terms, focus = reading
+                readings[pos] = terms
+            if self._sums(pos, focus)[2] and (sums := self._sums(pos, terms))[1]:  # else no candidate
+                bounds.append(self._plain_bound(pos, sums, len(terms)))
         return bounds
 
     def _rare(self, terms: list[str], focus: list[str]) -> tuple[list[str], list[str]]:
@@ -600,8 +641,8 @@ class Retrieval:
         """The bound of a story reading the question (of ``size`` terms) word for word, from its :meth:`_sums`;
         ``kind``: the question's kind, when that is all the story shares with it."""
         explained, share, count = sums
-        recall = explained / (explained + (size - count) * self._unknown[pos])
-        return (-blend(min(1.0, share), recall, 1.0), pos, recall, kind, sums)
+        recall = _at_most(explained / (explained + (size - count) * self._unknown[pos]))
+        return (-blend(_at_most(share), recall, 1.0), pos, recall, kind, sums)
 
     def _common_ceiling(self, common: list[str], size: int) -> float:
         """The best score a story reading the question word for word can reach using only ``common`` of its
@@ -614,8 +655,8 @@ class Retrieval:
             at, _ = self._ceiling.span(term)
             explained += ceilings[at]
             share += shares[at]
-        recall = explained / (explained + (size - len(common)) * self._least_unknown)
-        return blend(min(1.0, share), recall, 1.0)
+        recall = _at_most(explained / (explained + (size - len(common)) * self._least_unknown))
+        return blend(_at_most(share), recall, 1.0)
 
     def _stories(
         self, plain: list[str], focus: list[str], wanted: set[int], bar: float = 0.0
@@ -707,8 +748,8 @@ class Retrieval:
         if not query.terms:
             return
         used, share, _ = sums or self._sums(pos, query.terms)
-        most = used / query.weight  # best recall in the story
-        precise = min(1.0, share)
+        most = _at_most(used / query.weight)  # best recall in the story
+        precise = _at_most(share)
         words_only = blend(precise, most, 0.0)
         need = (found.story_bar(near) - words_only) / (100 * STRING_WEIGHT)
         if need > 1:
