@@ -16,6 +16,7 @@ from array import array
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
@@ -73,7 +74,7 @@ class Entries(Sequence[Entry]):
         """``rows``: (fact, question, terms, says), each fact's variants before its near misses."""
         self.fact_of = array("i")
         self.questions: list[str] = []  # the fact's own strings
-        texts: list[str] = []  # terms joined, for character-level comparison; kept as one string
+        self._texts: list[str] = []  # terms joined, for character-level comparison
         self.says: dict[int, str] = {}  # entry -> the hint of its near miss
         self._names: list[str] = []  # the story's terms; an entry's terms are places in this list
         self._term_ids = array("i")
@@ -82,7 +83,7 @@ class Entries(Sequence[Entry]):
         for k, (fact, question, terms, says) in enumerate(rows):
             self.fact_of.append(fact)
             self.questions.append(question)
-            texts.append(" ".join(terms))
+            self._texts.append(" ".join(terms))
             if says is not None:
                 self.says[k] = says
             for term in terms:
@@ -91,28 +92,32 @@ class Entries(Sequence[Entry]):
                     self._names.append(term)
                 self._term_ids.append(ids[term])
             self._starts.append(len(self._term_ids))
-        self._text = "\n".join(texts) + "\n"  # terms never hold a line break
-        self._text_starts = array("i", [0])  # entry -> where its text starts in _text
-        for text in texts:
-            self._text_starts.append(self._text_starts[-1] + len(text) + 1)
+
+    def __getstate__(self) -> dict[str, Any]:
+        """The texts travel as one string: pickle keeps every object it writes until it is done (bot/cache.py)."""
+        return {**self.__dict__, "_texts": "\n".join(self._texts)}  # terms never hold a line break
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        texts = state["_texts"]
+        self.__dict__.update(state, _texts=texts.split("\n") if state["fact_of"] else [])
 
     def terms(self, k: int) -> tuple[str, ...]:
         names = self._names
         return tuple([names[i] for i in self._term_ids[self._starts[k] : self._starts[k + 1]]])
 
     def text(self, k: int) -> str:
-        return self._text[self._text_starts[k] : self._text_starts[k + 1] - 1]
+        return self._texts[k]
 
     def texts_of(self, entries: Iterable[int]) -> list[str]:
-        flat, starts = self._text, self._text_starts
-        return [flat[starts[k] : starts[k + 1] - 1] for k in entries]
+        texts = self._texts
+        return [texts[k] for k in entries]
 
     def texts(self, start: int, end: int) -> list[str]:
-        """The texts of the entries in ``range(start, end)``, split in C."""
-        return self._text[self._text_starts[start] : self._text_starts[end] - 1].split("\n") if end > start else []
+        """The texts of the entries in ``range(start, end)``."""
+        return self._texts[start:end]
 
     def length(self, k: int) -> int:
-        return self._text_starts[k + 1] - self._text_starts[k] - 1
+        return len(self._texts[k])
 
     def __getitem__(self, k: int) -> Entry:  # type: ignore[override]  # no slices: nothing asks for them
         return Entry(k, self.fact_of[k], self.questions[k], self.terms(k), self.text(k), self.says.get(k))
