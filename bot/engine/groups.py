@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from array import array
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any
 
 
 class Groups(Mapping[str, tuple[array, ...]]):
@@ -39,7 +40,16 @@ class Groups(Mapping[str, tuple[array, ...]]):
     def __getitem__(self, key: str) -> tuple[array, ...]:
         at = self._at[key]
         low, high = self._starts[at], self._starts[at + 1]
-        return tuple(column[low:high] for column in self._columns)
+        return tuple([column[low:high] for column in self._columns])
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """As ``Mapping.get``, without raising (and catching) a KeyError for every unknown key."""
+        return default if key not in self._at else self[key]
+
+    def any_of(self, keys: Iterable[str]) -> set[int]:
+        """The rows of the first column of any of ``keys`` (an unknown key has none), as one set, made in C."""
+        starts, first = self._starts, self._columns[0]
+        return set().union(*[first[starts[at] : starts[at + 1]] for at in map(self._at.get, keys) if at is not None])
 
     def __contains__(self, key: object) -> bool:
         return key in self._at

@@ -266,7 +266,7 @@ class StoryIndex:
         A fact whose variants share only how the question asks ("how many", "who") is never a candidate, but
         such a variant of a candidate fact is: when it fits best, the fact is neither answered nor offered."""
         postings, entries = self._postings, self.entries
-        aimed = {k for term in query.focus if term in postings for k in postings[term][0]}
+        aimed = postings.any_of(query.focus)
         anchored = {entries.fact_of[k] for k in aimed if k not in entries.says}
         candidates = {
             k

@@ -854,13 +854,13 @@ class Retrieval:
         below it may be held at less than its best entry until the second search does the story again."""
         index = self.indexes[pos]
         postings, fact_of, says = index._postings, index.entries.fact_of, index.entries.says
-        keys = list(set().union(*(postings[t][0] for t in query.terms if t in postings)))  # in C
+        keys = list(postings.any_of(query.terms))
         texts = index.entries.texts_of(keys)
         close = process.extract(query.text, texts, scorer=fuzz.ratio, score_cutoff=100 * need - 1e-6, limit=None)
         if not close:
             return  # as for most stories: then their weights are not worth summing
         shared = self._shared(pos, query, 0, len(index.entries))
-        focused = set().union(*(postings[t][0] for t in query.focus if t in postings))
+        focused = postings.any_of(query.focus)
         anchored = {fact_of[k] for k in focused if k not in says}
         total, used = query.weight, self.plans[pos].used
         bar, fact_bar = found.story_bar(near, visit=visit), found.visit_bar if visit else found.bar
