@@ -11,10 +11,11 @@ from pathlib import Path
 
 import pytest
 import yaml
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from bot.config import Config, Matching
 from bot.engine import Engine
+from bot.engine import retrieval as retrieval_module
 from bot.engine.engine import _lead, _Ranked, _reach
 from bot.engine.index import OTHER_VARIANT_CREDIT, Scored, blend
 from bot.engine.text import content_terms, focus_terms, words
@@ -95,6 +96,30 @@ def test_many_stories_same_as_exhaustive(many_stories: tuple[Engine, list[str]])
     odd = ["where?", "who", "what is it", "zzz qqq", "signed in seoul or in the us?", "bilateral or multilateral"]
     odd += ["what do the accords say", "when did the pentagons sign"]  # aliases matched by their stems
     _check(engine, questions + _labelled_questions()[::4] + odd)
+
+
+def test_a_perfect_similarity_is_the_question_s_very_terms(many_stories: tuple[Engine, list[str]]) -> None:
+    """A weak story needing all but full similarity (the bar at 100: many stories asking one question word for
+    word) looks up the entries of the question's very terms instead of comparing texts in C: they are the
+    ones that C call would keep."""
+    engine, questions = many_stories
+    retrieval = engine._retrieval
+    found = 0
+    for pos, index in enumerate(retrieval.indexes):
+        asked = [fact.questions[0] for fact in index.story.facts[:30]]
+        for question in questions[:30] + asked:
+            query = index.query(question)
+            if not query.terms:
+                continue
+            keys = sorted(index._postings.any_of(query.terms))
+            cutoff = 100 * retrieval_module._WHOLE - 1e-6
+            close = process.extract(
+                query.text, index.entries.texts_of(keys), scorer=fuzz.ratio, score_cutoff=cutoff, limit=None
+            )
+            same = retrieval._same_terms(pos, query)
+            assert same == sorted(keys[i] for _, _, i in close), (question, index.story.id)
+            found += len(same)
+    assert found >= 30
 
 
 def test_a_story_left_to_the_term_table_reads_the_question_word_for_word(

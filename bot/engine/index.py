@@ -246,12 +246,14 @@ class StoryIndex:
         offered = unknown_options(or_pairs(tokens), self._known)
         return self.weigh(t for t in terms if t not in offered)
 
-    def weigh(self, terms: Iterable[str]) -> Query:
+    def weigh(self, terms: Iterable[str], focus: tuple[str, ...] | None = None) -> Query:
         """The question of these (distinct) terms, weighted as this story weighs them: how :meth:`read` ends,
-        and all the index needs of a story reading the question word for word, as most stories do."""
+        and all the index needs of a story reading the question word for word, as most stories do. ``focus``:
+        :func:`focus_terms` of the terms, when the caller has it (it is the same in every story)."""
         weighted = {t: self._idf.get(t, self._unknown_idf) for t in terms}
         unknown = tuple(t for t in weighted if t not in self._known)
-        focus = tuple(focus_terms(list(weighted)))
+        if focus is None:
+            focus = tuple(focus_terms(list(weighted)))
         return Query(weighted, " ".join(sorted(weighted)), unknown, sum(weighted.values()), focus)
 
     def unexplained(self, query: Query, fact: int) -> frozenset[str]:

@@ -69,6 +69,9 @@ from bot.engine.text import QUESTION_KINDS, STOPWORDS, alias_form, content_terms
 SHORT_WORD = 5  # shorter words are expanded as abbreviations, not corrected as typos
 _FACT_MASK = (1 << 24) - 1
 _STORY_SHIFT = 26  # a (story, fact, level) is stored as one integer: story << 26 | fact << 2 | level
+# similarity needed (0-1) above which only an identical text qualifies: fuzz.ratio of two different texts is at
+# most 100 * (1 - 1 / their total length), far below this for any question and variant
+_WHOLE = 1 - 1e-9
 _ROUNDING = 1 + 1e-12  # a sum of ratios bounds a ratio of sums only up to rounding (see _at_most)
 # minus the best possible score (so a plain sort puts the best first, then by story), story, best possible recall,
 # kind only, and the sums :meth:`Retrieval._sums` gives for the story's reading of the question
@@ -515,7 +518,7 @@ class Retrieval:
         readers = unplain.keys() & wanted
         rare, common = self._rare(plain, focus)
         first = {pos for term in rare for pos in self._reach[term][0]} & wanted - readers
-        readings: dict[int, list[str]] = {}
+        readings: dict[int, tuple[list[str], tuple[str, ...]]] = {}
         bounds = self._readers(tokens, unplain, whole, readers, queries=queries, readings=readings)
         for pos in first:
             if (sums := self._sums(pos, plain))[1]:  # else no entry of theirs uses a question term
@@ -523,7 +526,8 @@ class Retrieval:
         bounds.sort()
 
         listed: list[tuple[list[_Bound], tuple[float, Callable[[], list[_Bound]]] | None]] = []
-        visit = functools.partial(self._visit, plain=plain, found=found, queries=queries, readings=readings)
+        reading = (plain, tuple(focus))
+        visit = functools.partial(self._visit, plain=reading, found=found, queries=queries, readings=readings)
 
         def search() -> None:
             visit(bounds)
@@ -555,17 +559,17 @@ class Retrieval:
         bounds: list[_Bound],
         down_to: float = 0.0,
         *,
-        plain: list[str],
+        plain: tuple[list[str], tuple[str, ...]],
         found: _Found,
         queries: dict[str, Query],
-        readings: dict[int, list[str]],
+        readings: dict[int, tuple[list[str], tuple[str, ...]]],
     ) -> int:
         """Search the stories best bound first, until the rest cannot reach the bar (or ``down_to``), but those
         that can change nothing (:meth:`_Found.may_top`, :meth:`_Found.may_rank`) or, when answering, nothing an
         answer needs; return how many of ``bounds`` were passed. A story not in ``queries`` reads the question as
-        the terms ``readings`` gives it, or word for word, as the terms ``plain``: :meth:`_unplain` must name
+        the terms (and focus) ``readings`` gives it, or word for word, as ``plain``: :meth:`_unplain` must name
         every story whose own reading could differ."""
-        plain_text = " ".join(sorted(plain))
+        plain_text = " ".join(sorted(plain[0]))
         for done, (negated, pos, recall, kind, sums) in enumerate(bounds):
             bound = -negated
             if bound < found.lowest_bar or bound < down_to:
@@ -580,7 +584,7 @@ class Retrieval:
             index = self.indexes[pos]
             if kind is not None and not self._kind_may_reach(pos, kind, recall, plain_text, found.story_bar(near)):
                 continue
-            query = queries.get(index.story.id) or index.weigh(readings.get(pos, plain))
+            query = queries.get(index.story.id) or index.weigh(*readings.get(pos, plain))
             queries[index.story.id] = query
             self._search(pos, query, found, sums, near=near)
         return len(bounds)
@@ -593,7 +597,7 @@ class Retrieval:
         readers: set[int],
         *,
         queries: dict[str, Query],
-        readings: dict[int, list[str]],
+        readings: dict[int, tuple[list[str], tuple[str, ...]]],
     ) -> list[_Bound]:
         """The stories that read the question themselves (:meth:`_unplain`), each bounded from its reading; only
         the words it may correct go through the (slower) correction. Most stories only correct a word or two,
@@ -601,7 +605,7 @@ class Retrieval:
         the story is searched. The others (``whole``, or a corrected word starts one of its aliases) read the
         question in full, into ``queries``."""
         bounds: list[_Bound] = []
-        seen: dict[tuple[str, ...], tuple[list[str], list[str]]] = {}  # corrected words -> their terms and focus
+        seen: dict[tuple[str, ...], tuple[list[str], tuple[str, ...]]] = {}  # corrected words -> terms, focus
         for pos in readers:
             index = self.indexes[pos]
             fixes = unplain[pos]
@@ -614,9 +618,8 @@ class Retrieval:
             else:
                 if (reading := seen.get(key := tuple(said))) is None:
                     terms = list(dict.fromkeys(map(sys.intern, content_terms(said))))
-                    reading = seen[key] = (terms, focus_terms(terms))
-                terms, focus = reading
-                readings[pos] = terms
+                    reading = seen[key] = (terms, tuple(focus_terms(terms)))
+                terms, focus = readings[pos] = reading
             if self._sums(pos, focus)[2] and (sums := self._sums(pos, terms))[1]:  # else no candidate
                 bounds.append(self._plain_bound(pos, sums, len(terms)))
         return bounds
@@ -854,9 +857,13 @@ class Retrieval:
         below it may be held at less than its best entry until the second search does the story again."""
         index = self.indexes[pos]
         postings, fact_of, says = index._postings, index.entries.fact_of, index.entries.says
-        keys = list(postings.any_of(query.terms))
-        texts = index.entries.texts_of(keys)
-        close = process.extract(query.text, texts, scorer=fuzz.ratio, score_cutoff=100 * need - 1e-6, limit=None)
+        if need > _WHOLE:  # only the question's very terms are that similar (ties at 100 across many stories)
+            keys = self._same_terms(pos, query)
+            close = [(query.text, 100.0, i) for i in range(len(keys))]
+        else:
+            keys = list(postings.any_of(query.terms))
+            texts = index.entries.texts_of(keys)
+            close = process.extract(query.text, texts, scorer=fuzz.ratio, score_cutoff=100 * need - 1e-6, limit=None)
         if not close:
             return  # as for most stories: then their weights are not worth summing
         shared = self._shared(pos, query, 0, len(index.entries))
@@ -881,6 +888,14 @@ class Retrieval:
                 self._add_near_miss(pos, query, found, k, credit=credit, weight=weight, similarity=similarity)
             elif (score := blend(weight / used[k], variant_recall(credit, weight, total), similarity)) >= fact_bar:
                 found.add(pos, index, k, score)
+
+    def _same_terms(self, pos: int, query: Query) -> list[int]:
+        """The entries of the story using exactly the question's terms: those of its text, found through the
+        rows of its rarest term."""
+        index = self.indexes[pos]
+        postings, text = index._postings, index.entries.text
+        low, high = min(map(postings.span, query.terms), key=lambda span: span[1] - span[0])
+        return [k for k in postings.columns[0][low:high] if text(k) == query.text]
 
     def fact_bounds(self, pos: int, query: Query, precise: float) -> _FactBounds:
         """The bounds of the facts of the story using a focus term anywhere (no other has a candidate: see
