@@ -76,6 +76,8 @@ _ROUNDING = 1 + 1e-12  # a sum of ratios bounds a ratio of sums only up to round
 # minus the best possible score (so a plain sort puts the best first, then by story), story, best possible recall,
 # kind only, and the sums :meth:`Retrieval._sums` gives for the story's reading of the question
 _Bound = tuple[float, int, float, str | None, tuple[float, float, int]]
+# a story's terms for the question and its focus (:func:`focus_terms`), before they are weighed
+_Reading = tuple[list[str], tuple[str, ...]]
 # facts (best entry each) and near misses, best first, and each story's reading of the question
 Ranking = tuple[list[tuple[StoryIndex, Scored]], list[tuple[StoryIndex, Scored]], dict[str, Query]]
 
@@ -518,7 +520,7 @@ class Retrieval:
         readers = unplain.keys() & wanted
         rare, common = self._rare(plain, focus)
         first = {pos for term in rare for pos in self._reach[term][0]} & wanted - readers
-        readings: dict[int, tuple[list[str], tuple[str, ...]]] = {}
+        readings: dict[int, _Reading] = {}
         bounds = self._readers(tokens, unplain, whole, readers, queries=queries, readings=readings)
         for pos in first:
             if (sums := self._sums(pos, plain))[1]:  # else no entry of theirs uses a question term
@@ -526,8 +528,10 @@ class Retrieval:
         bounds.sort()
 
         listed: list[tuple[list[_Bound], tuple[float, Callable[[], list[_Bound]]] | None]] = []
-        reading = (plain, tuple(focus))
-        visit = functools.partial(self._visit, plain=reading, found=found, queries=queries, readings=readings)
+        word_for_word = (plain, tuple(focus))
+        visit = functools.partial(
+            self._visit, word_for_word=word_for_word, found=found, queries=queries, readings=readings
+        )
 
         def search() -> None:
             visit(bounds)
@@ -559,17 +563,17 @@ class Retrieval:
         bounds: list[_Bound],
         down_to: float = 0.0,
         *,
-        plain: tuple[list[str], tuple[str, ...]],
+        word_for_word: _Reading,
         found: _Found,
         queries: dict[str, Query],
-        readings: dict[int, tuple[list[str], tuple[str, ...]]],
+        readings: dict[int, _Reading],
     ) -> int:
         """Search the stories best bound first, until the rest cannot reach the bar (or ``down_to``), but those
         that can change nothing (:meth:`_Found.may_top`, :meth:`_Found.may_rank`) or, when answering, nothing an
         answer needs; return how many of ``bounds`` were passed. A story not in ``queries`` reads the question as
-        the terms (and focus) ``readings`` gives it, or word for word, as ``plain``: :meth:`_unplain` must name
+        the terms (and focus) ``readings`` gives it, or as ``word_for_word``: :meth:`_unplain` must name
         every story whose own reading could differ."""
-        plain_text = " ".join(sorted(plain[0]))
+        plain_text = " ".join(sorted(word_for_word[0]))
         for done, (negated, pos, recall, kind, sums) in enumerate(bounds):
             bound = -negated
             if bound < found.lowest_bar or bound < down_to:
@@ -584,7 +588,7 @@ class Retrieval:
             index = self.indexes[pos]
             if kind is not None and not self._kind_may_reach(pos, kind, recall, plain_text, found.story_bar(near)):
                 continue
-            query = queries.get(index.story.id) or index.weigh(*readings.get(pos, plain))
+            query = queries.get(index.story.id) or index.weigh(*readings.get(pos, word_for_word))
             queries[index.story.id] = query
             self._search(pos, query, found, sums, near=near)
         return len(bounds)
@@ -597,7 +601,7 @@ class Retrieval:
         readers: set[int],
         *,
         queries: dict[str, Query],
-        readings: dict[int, tuple[list[str], tuple[str, ...]]],
+        readings: dict[int, _Reading],
     ) -> list[_Bound]:
         """The stories that read the question themselves (:meth:`_unplain`), each bounded from its reading; only
         the words it may correct go through the (slower) correction. Most stories only correct a word or two,
@@ -605,7 +609,7 @@ class Retrieval:
         the story is searched. The others (``whole``, or a corrected word starts one of its aliases) read the
         question in full, into ``queries``."""
         bounds: list[_Bound] = []
-        seen: dict[tuple[str, ...], tuple[list[str], tuple[str, ...]]] = {}  # corrected words -> terms, focus
+        seen: dict[tuple[str, ...], _Reading] = {}  # by the corrected words
         for pos in readers:
             index = self.indexes[pos]
             fixes = unplain[pos]
